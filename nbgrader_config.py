@@ -1,0 +1,32 @@
+"""nbgrader configuration of Backprop Workbook.
+
+`solutions/` is nbgrader's source folder (the instructor's notebooks, with solutions and
+hidden tests) and `lessons/` its release folder (what learners open). Regenerate the
+lessons with `backprop-course release`, which runs nbgrader's generate_assignment.
+"""
+
+import os
+
+c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+
+root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.root = root
+c.CourseDirectory.course_id = "backprop-workbook"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "lessons"
+# Course-local working files (all git-ignored): the default exchange is not writable.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+c.Exchange.root = os.path.join(root, "exchange")
+
+# Per-cell timeout while autograding. Keep interrupt_on_timeout at its default (True): a
+# looping cell is then interrupted and the rest of the notebook is still graded.
+c.Execute.timeout = 60
+
+# Feedback shows scores and check messages, never hidden tests: ScrubHiddenTests removes
+# them from traceback text, ClearHiddenTests from the cell sources.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "backprop.course.ScrubHiddenTests",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -1,0 +1,41 @@
+"""Shared fixtures: where the course is, and how to run nbgrader like an instructor would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")  # no display in tests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def course_root() -> Path:
+    return ROOT
+
+
+def tool_env() -> dict[str, str]:
+    """The environment for nbgrader's commands: this Python's bin folder first on PATH.
+
+    nbgrader starts `alembic` and kernels through PATH, as in an activated virtualenv.
+    """
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.pop("JUPYTER_CONFIG_DIR", None)
+    return env
+
+
+def run_tool(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run a command of this environment (nbgrader, backprop-course) and capture its output."""
+    exe = shutil.which(args[0], path=str(Path(sys.executable).parent)) or args[0]
+    return subprocess.run(
+        [exe, *args[1:]], cwd=cwd, env=tool_env(), capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )

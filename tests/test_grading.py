@@ -1,0 +1,293 @@
+"""The checker itself is tested: every registered exercise, every known mistake, every path."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import backprop.activations
+from backprop import grading
+from backprop.grading import REGISTRY, Case, CheckFailed, Exercise, Mistake, check
+
+EXERCISES = sorted(REGISTRY)
+MISTAKES = [(ex_id, m.name) for ex_id in EXERCISES for m in REGISTRY[ex_id].mistakes]
+
+
+# Written independently of the package's references, as a learner would.
+def _numerical_derivative(f, x, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+def _dsin_square(x):
+    return 2 * x * math.cos(x**2)
+
+
+def _mul_backward(dout, cache):
+    x, y = cache
+    return y * dout, x * dout
+
+
+def _tanh_backward(dout, cache):
+    return (1 - cache**2) * dout
+
+
+def _neuron_backward(x1, x2, w1, w2, b):
+    o = math.tanh(w1 * x1 + w2 * x2 + b)
+    local = 1 - o**2
+    return o, local * x1, local * x2, local
+
+
+SOLUTIONS = {
+    "numerical_derivative": _numerical_derivative,
+    "dsin_square": _dsin_square,
+    "mul_backward": _mul_backward,
+    "tanh_backward": _tanh_backward,
+    "neuron_backward": _neuron_backward,
+}
+
+
+def as_learner(fn):
+    """Wrap a function so that it looks like one a learner wrote in a notebook."""
+    def learner(*args):
+        return fn(*args)
+    return learner
+
+
+def test_every_exercise_has_an_independent_solution_here():
+    assert set(SOLUTIONS) == set(EXERCISES)
+
+
+def test_every_exercise_has_at_least_three_known_mistakes():
+    assert EXERCISES, "no exercise is registered"
+    for ex_id in EXERCISES:
+        assert len(REGISTRY[ex_id].mistakes) >= 3, ex_id
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize("ex_id", EXERCISES)
+def test_a_correct_function_passes(ex_id, hidden, capsys):
+    check(ex_id, SOLUTIONS[ex_id], hidden=hidden)
+    out = capsys.readouterr().out
+    assert out.startswith(f"✓ {ex_id}: all ") and "pass" in out
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize(("ex_id", "name"), MISTAKES)
+def test_every_known_mistake_is_recognised_with_its_own_message(ex_id, name, hidden):
+    mistake = next(m for m in REGISTRY[ex_id].mistakes if m.name == name)
+    with pytest.raises(CheckFailed) as info:
+        check(ex_id, as_learner(mistake.compute), hidden=hidden)
+    assert str(info.value) == f"{ex_id}: {mistake.message}"
+
+
+def test_known_mistake_messages_are_distinct_within_an_exercise():
+    for ex_id in EXERCISES:
+        messages = [m.message for m in REGISTRY[ex_id].mistakes]
+        assert len(set(messages)) == len(messages), ex_id
+
+
+@pytest.mark.parametrize("ex_id", EXERCISES)
+def test_the_packages_own_function_is_refused(ex_id):
+    with pytest.raises(CheckFailed, match="backprop's own version"):
+        check(ex_id, REGISTRY[ex_id].reference)
+
+
+def test_the_packages_function_imported_under_the_exercise_name_is_refused():
+    tanh_backward = backprop.activations.tanh_backward
+    with pytest.raises(CheckFailed, match=r"backprop's own version \(backprop\.activations"):
+        check("tanh_backward", tanh_backward)
+
+
+def test_a_wrapper_that_calls_the_reference_is_refused():
+    def tanh_backward(dout, cache):
+        return backprop.activations.tanh_backward(dout, cache)
+
+    with pytest.raises(CheckFailed, match="calls backprop's own tanh_backward"):
+        check("tanh_backward", tanh_backward)
+
+
+def test_an_unwritten_stub_says_what_to_do():
+    def mul_backward(dout, cache):
+        raise NotImplementedError()
+
+    with pytest.raises(CheckFailed, match="not written yet. Replace `raise NotImplementedError"):
+        check("mul_backward", mul_backward)
+
+
+def test_a_crash_names_the_input_and_the_learners_own_line():
+    def mul_backward(dout, cache):
+        x, y, z = cache  # the learner's bug
+        return dout * y, dout * x
+
+    with pytest.raises(CheckFailed) as info:
+        check("mul_backward", mul_backward)
+    message = str(info.value)
+    assert "raised ValueError on the check with dout = " in message
+    assert "x, y, z = cache" in message  # their own frame is shown
+    assert "backprop/grading.py" not in message  # ours is not
+
+
+def test_wrong_number_of_returned_values():
+    with pytest.raises(CheckFailed, match=r"should return 2 values \(dx, dy\), but it returned a"):
+        check("mul_backward", lambda dout, cache: dout * cache[1])
+
+
+def test_forgotten_return():
+    def dsin_square(x):
+        math.cos(x * x) * 2 * x
+
+    with pytest.raises(CheckFailed, match="dfdx is None: did you forget to `return` it"):
+        check("dsin_square", dsin_square)
+
+
+def test_a_value_object_instead_of_a_number():
+    from backprop.scalar import Value
+
+    with pytest.raises(CheckFailed, match=r"dfdx is a Value; return its number, dfdx.data"):
+        check("dsin_square", lambda x: Value(math.cos(x * x) * 2 * x))
+
+
+def test_an_unknown_answer_gets_the_largest_error_and_a_hint():
+    def mul_backward(dout, cache):
+        x, y = cache
+        return dout * y, dout * x + 1.0
+
+    with pytest.raises(CheckFailed) as info:
+        check("mul_backward", mul_backward)
+    message = str(info.value)
+    assert message.startswith("mul_backward: dy is not right yet (dx is right).")
+    assert "largest error in dy: got " in message
+    assert "Hint: " in message
+
+
+def test_one_output_can_match_a_mistake_while_another_is_wrong_otherwise():
+    def neuron_backward(x1, x2, w1, w2, b):
+        o = math.tanh(x1 * w1 + x2 * w2 + b)
+        dn = 1 - o * o
+        return o, dn * w1, dn * x2 * 3, dn  # dw1 swapped (known), dw2 tripled (unknown)
+
+    with pytest.raises(CheckFailed) as info:
+        check("neuron_backward", neuron_backward)
+    message = str(info.value)
+    swapped = next(m for m in REGISTRY["neuron_backward"].mistakes if m.name == "swapped_inputs")
+    assert f"- dw1: {swapped.message}" in message
+    assert "dw2: it is the right answer times 3" in message
+
+
+def test_an_unknown_exercise_suggests_close_names():
+    with pytest.raises(KeyError, match="Did you mean 'mul_backward'"):
+        check("mul_backwards", lambda: None)
+
+
+def test_passing_a_call_result_instead_of_the_function():
+    with pytest.raises(CheckFailed, match="Pass the name without calling it"):
+        check("dsin_square", 0.5)
+
+
+def test_warnings_from_a_correct_function_stay_off_stderr(capsys):
+    def dsin_square(x):
+        np.float64(1.0) / np.float64(0.0)  # warns, harmlessly
+        warnings.warn("a learner's debugging warning", stacklevel=1)
+        return math.cos(x * x) * 2 * x
+
+    check("dsin_square", dsin_square, hidden=True)
+    captured = capsys.readouterr()
+    assert captured.err == ""  # nbgrader fails a test cell that writes to stderr
+    assert "✓ dsin_square" in captured.out
+
+
+def test_the_notebook_traceback_is_the_message_alone():
+    with pytest.raises(CheckFailed) as info:
+        check("mul_backward", lambda dout, cache: (dout, dout))
+    lines = info.value._render_traceback_()
+    assert "mul_backward" in lines[0] and "add gate" in "\n".join(lines)
+    assert not any("check(" in line or "File " in line for line in lines)
+
+
+# -- the array paths, on a small exercise registered only for these tests -------------
+
+
+def _bias_backward(dout):
+    return dout.sum(axis=0)
+
+
+def _scale_backward(dout, x):
+    return dout * 2.0
+
+
+@pytest.fixture
+def array_exercises(monkeypatch):
+    def cases(rng, hidden):
+        return [Case((rng.standard_normal((4, 3)),), "dout of shape (4, 3)") for _ in range(2)]
+
+    monkeypatch.setitem(REGISTRY, "test_bias_backward", Exercise(
+        id="test_bias_backward", lesson="test", reference=_bias_backward, cases=cases,
+        outputs=("db",), hint="sum over the batch",
+        mistakes=(
+            Mistake("not_summed", lambda dout: dout, "db must be summed over the batch axis."),
+            Mistake("mean", lambda dout: dout.mean(axis=0), "sum, don't average."),
+            Mistake("sign", lambda dout: -dout.sum(axis=0), "wrong sign."),
+        ),
+    ))
+
+    def square_cases(rng, hidden):
+        return [Case((rng.standard_normal((3, 3)), rng.standard_normal((3, 3))), "3x3 inputs")]
+
+    monkeypatch.setitem(REGISTRY, "test_scale_backward", Exercise(
+        id="test_scale_backward", lesson="test", reference=_scale_backward, cases=square_cases,
+        outputs=("dx",), hint="h", mistakes=(),
+    ))
+
+
+def test_a_wrong_shape_names_both_shapes_and_the_known_cause(array_exercises):
+    with pytest.raises(CheckFailed) as info:
+        check("test_bias_backward", lambda dout: dout * 1.0)
+    message = str(info.value)
+    assert "db has shape (4, 3), expected (3,)" in message
+    assert "Likely cause: db must be summed over the batch axis." in message
+
+
+def test_a_wrong_shape_without_a_known_cause_still_guesses(array_exercises):
+    with pytest.raises(CheckFailed, match=r"expected \(3,\). Did you forget to sum over an axis"):
+        check("test_bias_backward", lambda dout: np.ones((4, 3, 1)))
+
+
+def test_an_integer_array_is_refused(array_exercises):
+    with pytest.raises(CheckFailed, match="dtype int64, expected a float array"):
+        check("test_bias_backward", lambda dout: dout.sum(axis=0).astype(np.int64))
+
+
+def test_a_list_is_refused(array_exercises):
+    with pytest.raises(CheckFailed, match="db is a list; return a NumPy array"):
+        check("test_bias_backward", lambda dout: list(dout.sum(axis=0)))
+
+
+def test_changing_an_input_in_place_is_caught(array_exercises):
+    def bias_backward(dout):
+        dout *= 1.0001
+        return dout.sum(axis=0)
+
+    with pytest.raises(CheckFailed, match="changed one of its input arrays in place"):
+        check("test_bias_backward", bias_backward)
+
+
+def test_a_transposed_answer_is_diagnosed(array_exercises):
+    with pytest.raises(CheckFailed, match="transpose of the right answer"):
+        check("test_scale_backward", lambda dout, x: (dout * 2.0).T.copy())
+
+
+def test_nan_in_an_answer_is_reported(array_exercises):
+    def scale_backward(dout, x):
+        out = dout * 2.0
+        out[0, 0] = np.nan
+        return out
+
+    with pytest.raises(CheckFailed, match="contains NaN or inf"):
+        check("test_scale_backward", scale_backward)
+
+
+def test_register_refuses_duplicates():
+    ex = REGISTRY["mul_backward"]
+    with pytest.raises(ValueError, match="already registered"):
+        grading.register(ex)
