@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from backprop._checks import as_float, same_shape
+
 __all__ = ["tanh_backward", "tanh_forward"]
 
 
@@ -25,8 +27,10 @@ def tanh_forward(x: np.ndarray | float) -> tuple[np.ndarray | float, np.ndarray 
         out: tanh(x), same shape as x.
         cache: `out` itself, because the derivative 1 - tanh(x)**2 only needs the output.
 
+    Raises:
+        TypeError: If x is not a number or a float array.
     """
-    out = np.tanh(x)
+    out = np.tanh(as_float(x, "x"))
     return out, out
 
 
@@ -42,7 +46,11 @@ def tanh_backward(dout: np.ndarray | float, cache: np.ndarray | float) -> np.nda
     Returns:
         dx: dL/dx, same shape as dout.
 
+    Raises:
+        TypeError: If dout or cache is not a number or a float array.
+        ValueError: If dout and cache differ in shape.
     """
-    out = cache
+    out = as_float(cache, "cache")
+    same_shape(as_float(dout, "dout"), "dout", out, "cache (the forward output)")
     # The local derivative of tanh, written with the output: 1 - tanh(x)^2 = 1 - out^2.
     return dout * (1.0 - out * out)

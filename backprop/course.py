@@ -50,7 +50,6 @@ def find_course(start: str | Path | None = None) -> Path:
 
     Raises:
         CourseError: If no such folder exists, or it has no solutions/ folder.
-
     """
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
@@ -77,7 +76,6 @@ def clean_notebook(nb: NotebookNode) -> NotebookNode:
 
     Returns:
         The same notebook, for chaining.
-
     """
     for cell in nb.cells:
         cell.metadata = {k: cell.metadata[k] for k in _CELL_METADATA if k in cell.metadata}
@@ -145,7 +143,6 @@ def release(
 
     Raises:
         CourseError: If a lesson does not exist or nbgrader fails on it.
-
     """
     dest = Path(dest) if dest is not None else course / RELEASE
     available = lesson_ids(course)

@@ -35,7 +35,6 @@ def numerical_derivative(f: Callable[[float], float], x: float, h: float = 1e-5)
 
     Returns:
         The estimated slope of f at x.
-
     """
     return (f(x + h) - f(x - h)) / (2 * h)
 
@@ -80,7 +79,6 @@ def numerical_gradient(
     Raises:
         TypeError: If x is not a float64 array.
         ValueError: If f returns NaN, or the shape of f(x) differs from dout's.
-
     """
     x = _require_float64(x, "x")
     if not x.flags.writeable:
@@ -188,7 +186,6 @@ class GradCheckReport:
         rows: Per input: its name, shape, relative error and worst element.
         tol: The relative error below which an input passes.
         h: The step used for the central differences.
-
     """
 
     rows: tuple[_Row, ...]
@@ -264,7 +261,6 @@ def grad_check(
     Raises:
         KeyError: If `analytic` names an input that `inputs` lacks.
         ValueError: If an analytic gradient's shape differs from its input's.
-
     """
     rows = []
     for name, grad in analytic.items():

@@ -97,7 +97,6 @@ class Exercise:
         rtol: Relative tolerance of the comparison.
         atol: Absolute tolerance of the comparison.
         seed: Seed for the case generator (hidden checks use seed + 1).
-
     """
 
     id: str
@@ -272,7 +271,6 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
     Raises:
         CheckFailed: If the function raises, returns the wrong structure, or the wrong values.
         KeyError: If no exercise has that id.
-
     """
     ex = _lookup(exercise_id)
     which = "hidden check" if hidden else "check"

@@ -62,7 +62,6 @@ def draw_graph(
     Raises:
         TypeError: If `root` is not a `Value`.
         ValueError: If the graph has more than `max_nodes` nodes.
-
     """
     if not isinstance(root, Value):
         raise TypeError(

@@ -56,7 +56,6 @@ def check_choice(
 
     Raises:
         CheckFailed: If the format is wrong, or the answer is given and differs.
-
     """
     letter = _normalise(name, value, choices)
     if answer is None:
@@ -84,7 +83,6 @@ def self_check(question: str, options: Sequence[str], answer: int, explanation: 
 
     Raises:
         ValueError: If `answer` is not a valid index into `options`.
-
     """
     import ipywidgets as widgets  # imported here: grading never needs a widget library
 

@@ -59,7 +59,6 @@ class Value:
         >>> y.backward()
         >>> round(w.grad, 6)  # dy/dw = (1 - tanh(xw)^2) * x
         0.000197
-
     """
 
     __slots__ = ("data", "grad", "label", "_op", "_prev", "_backward")

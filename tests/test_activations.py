@@ -97,3 +97,12 @@ def test_backward_does_not_modify_its_inputs(data):
     np.testing.assert_array_equal(cache, cache_before)
     assert not np.shares_memory(dx, dout)
     assert not np.shares_memory(dx, cache)
+
+
+def test_bad_input_is_named_with_its_fix():
+    with pytest.raises(TypeError, match=r"x must be a number or a NumPy float array, got str"):
+        tanh_forward("0.5")
+    with pytest.raises(TypeError, match=r"x has dtype int64, expected a float array"):
+        tanh_forward(np.arange(3))
+    with pytest.raises(ValueError, match=r"dout has shape \(2, 3\) but cache .* shape \(3, 2\)"):
+        tanh_backward(np.ones((2, 3)), np.zeros((3, 2)))

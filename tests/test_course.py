@@ -15,8 +15,6 @@ from backprop.grading import REGISTRY
 
 from .conftest import ROOT, run_tool
 
-pytestmark = pytest.mark.slow
-
 NOTEBOOKS = sorted((ROOT / "solutions").glob("*/*.ipynb")) + sorted(
     (ROOT / "lessons").glob("*/*.ipynb")
 )
@@ -42,6 +40,7 @@ def test_there_are_lessons():
     assert course.lesson_ids(ROOT), "solutions/ holds no lesson"
 
 
+@pytest.mark.slow
 def test_lessons_do_not_drift_from_what_release_produces(released):
     committed, fresh = ROOT / "lessons", released / "lessons"
     assert _tree(committed) == _tree(fresh), "run `backprop-course release`: files differ"
@@ -52,12 +51,14 @@ def test_lessons_do_not_drift_from_what_release_produces(released):
     assert not differing, f"lessons/ is out of date, run `backprop-course release`: {differing}"
 
 
+@pytest.mark.slow
 def test_release_leaves_no_debris(released):
     assert sorted(p.name for p in released.iterdir()) == [
         "lessons", "nbgrader_config.py", "solutions",
     ]
 
 
+@pytest.mark.slow
 def test_release_twice_changes_nothing(released):
     before = {n: (released / "lessons" / n).read_bytes() for n in _tree(released / "lessons")}
     result = run_tool(["backprop-course", "release"], cwd=released)
@@ -67,6 +68,7 @@ def test_release_twice_changes_nothing(released):
     assert before == after
 
 
+@pytest.mark.slow
 def test_release_removes_a_lesson_whose_solution_is_gone(released, tmp_path):
     copy = tmp_path / "course"
     shutil.copytree(released, copy)
@@ -141,3 +143,39 @@ def test_solution_notebooks_follow_the_conventions(path):
         if ex.lesson == lesson:
             assert f'check("{ex.id}", {ex.id})' in sources, f"{ex.id} is never checked"
             assert f'check("{ex.id}", {ex.id}, hidden=True)' in sources
+
+
+# -- feedback: hidden tests never leak through a traceback ------------------------------
+
+
+def test_scrub_hidden_tests_removes_them_from_tracebacks_and_streams():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        '"""Check that q1 is one of the options."""\n'
+        'check_choice("q1", q1)\n'
+        "### BEGIN HIDDEN TESTS\n"
+        'check_choice("q1", q1, answer="b")\n'
+        "### END HIDDEN TESTS"
+    )
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout",
+                               text='echo: check_choice("q1", q1, answer="b")\nfine\n'),
+        nbformat.v4.new_output(
+            "error", ename="NameError", evalue="name 'q1' is not defined",
+            traceback=[
+                "\x1b[0;31mNameError\x1b[0m  Traceback (most recent call last)",
+                "Cell In[3], line 2\n      1 \"\"\"Check that q1 ...\"\"\"\n"
+                "----> 2 check_choice(\x1b[33m\"q1\"\x1b[39m, q1)\n"
+                "      3 ### BEGIN HIDDEN TESTS\n"
+                "      4 check_choice(\x1b[33m\"q1\"\x1b[39m, q1, answer=\x1b[33m\"b\"\x1b[39m)",
+            ],
+        ),
+    ]
+    nb.cells.append(cell)
+    nb, _ = course.ScrubHiddenTests().preprocess(nb, {})
+    stream, error = nb.cells[0].outputs
+    text = stream["text"] + "\n".join(error["traceback"])
+    assert 'answer="b"' not in course._ANSI.sub("", text)
+    assert "HIDDEN TESTS" not in text
+    assert "(hidden test)" in text and "fine" in text
+    assert 'check_choice(\x1b[33m"q1"\x1b[39m, q1)' in text  # the visible line stays
