@@ -247,6 +247,19 @@ def _close(ex: Exercise, got: Any, want: Any) -> bool:
     )
 
 
+def _mutated(original: Any, after: Any) -> bool:
+    """Return whether any array inside `original` (tuples, lists and dicts too) was changed."""
+    if isinstance(original, np.ndarray):
+        return not (isinstance(after, np.ndarray) and original.shape == after.shape
+                    and np.array_equal(original, after, equal_nan=True))
+    if isinstance(original, tuple | list):
+        return len(original) != len(after) or any(
+            _mutated(o, a) for o, a in zip(original, after, strict=True))
+    if isinstance(original, dict):
+        return any(_mutated(v, after.get(k)) for k, v in original.items())
+    return False
+
+
 def _learner_traceback(exc: BaseException) -> str:
     """Format the learner's own frames of an exception: everything below our call of fn."""
     tb = exc.__traceback__
@@ -313,12 +326,11 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
                 f"{ex.id}: your function calls backprop's own {ex.id}. Compute the answer "
                 "yourself: the point of the exercise is the derivation."
             )
-        for original, after in zip(case.args, args, strict=True):
-            if isinstance(original, np.ndarray) and not np.array_equal(original, after):
-                raise CheckFailed(
-                    f"{ex.id} changed one of its input arrays in place ({case.note}). Work on a "
-                    "copy or build a new array: the caller still needs the original."
-                )
+        if _mutated(case.args, args):
+            raise CheckFailed(
+                f"{ex.id} changed one of its input arrays in place ({case.note}). Work on a "
+                "copy or build a new array: the caller still needs the original."
+            )
         want = ex.reference(*copy.deepcopy(case.args))
         want_t = _as_tuple(want, n)
         got_t = _as_tuple(result, n)

@@ -291,3 +291,21 @@ def test_register_refuses_duplicates():
     ex = REGISTRY["mul_backward"]
     with pytest.raises(ValueError, match="already registered"):
         grading.register(ex)
+
+
+def test_changing_an_array_inside_the_cache_is_caught(monkeypatch):
+    def cases(rng, hidden):
+        return [Case((rng.standard_normal(3), (rng.standard_normal(3),)), "dout and a cache")]
+
+    monkeypatch.setitem(REGISTRY, "test_cached", Exercise(
+        id="test_cached", lesson="test", reference=lambda dout, cache: dout * cache[0],
+        cases=cases, outputs=("dx",), hint="h", mistakes=(),
+    ))
+
+    def cached(dout, cache):
+        (x,) = cache
+        x *= dout  # modifies the cached forward input
+        return x
+
+    with pytest.raises(CheckFailed, match="changed one of its input arrays in place"):
+        check("test_cached", cached)
