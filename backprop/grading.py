@@ -253,10 +253,11 @@ def _mutated(original: Any, after: Any) -> bool:
         return not (isinstance(after, np.ndarray) and original.shape == after.shape
                     and np.array_equal(original, after, equal_nan=True))
     if isinstance(original, tuple | list):
-        return len(original) != len(after) or any(
+        return not isinstance(after, tuple | list) or len(original) != len(after) or any(
             _mutated(o, a) for o, a in zip(original, after, strict=True))
     if isinstance(original, dict):
-        return any(_mutated(v, after.get(k)) for k, v in original.items())
+        return not isinstance(after, dict) or any(
+            _mutated(v, after.get(k)) for k, v in original.items())
     return False
 
 

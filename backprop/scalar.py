@@ -54,11 +54,11 @@ class Value:
         label: An optional name, shown by `backprop.graph.draw_graph`.
 
     Example:
-        >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+        >>> x, w = Value(2.0, label="x"), Value(-0.5, label="w")
         >>> y = (x * w).tanh()
         >>> y.backward()
-        >>> round(w.grad, 6)  # dy/dw = (1 - tanh(xw)^2) * x
-        0.000197
+        >>> round(w.grad, 6)  # dy/dw = (1 - tanh(xw)^2) * x = (1 - tanh(-1)^2) * 2
+        0.839949
     """
 
     __slots__ = ("data", "grad", "label", "_op", "_prev", "_backward")
