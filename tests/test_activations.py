@@ -106,3 +106,112 @@ def test_bad_input_is_named_with_its_fix():
         tanh_forward(np.arange(3))
     with pytest.raises(ValueError, match=r"dout has shape \(2, 3\) but cache .* shape \(3, 2\)"):
         tanh_backward(np.ones((2, 3)), np.zeros((3, 2)))
+
+
+# -- sigmoid, relu, leaky_relu: every pair against central differences -------------------
+
+from backprop.activations import (  # noqa: E402
+    leaky_relu_backward,
+    leaky_relu_forward,
+    relu_backward,
+    relu_forward,
+    sigmoid_backward,
+    sigmoid_forward,
+)
+from backprop.gradcheck import numerical_gradient, rel_error  # noqa: E402
+
+PAIRS = {
+    "sigmoid": (sigmoid_forward, sigmoid_backward),
+    "tanh": (tanh_forward, tanh_backward),
+    "relu": (relu_forward, relu_backward),
+    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
+    "leaky_relu_0.2": (lambda x: leaky_relu_forward(x, 0.2), leaky_relu_backward),
+}
+
+
+def away_from_kink(rng, shape):
+    # Central differences straddle ReLU's kink when |x| < h; keep inputs clear of it.
+    x = rng.normal(size=shape)
+    return np.where(np.abs(x) < 1e-3, 0.5, x)
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_every_pair_matches_numerical_gradients(name):
+    forward, backward = PAIRS[name]
+    rng = np.random.default_rng(7)
+    x, dout = away_from_kink(rng, (5, 6)), rng.normal(size=(5, 6))
+    _, cache = forward(x)
+    dx = backward(dout, cache)
+    dx_num = numerical_gradient(lambda v: forward(v)[0], x.copy(), dout)
+    assert dx.shape == x.shape
+    assert rel_error(dx, dx_num) < 1e-8, name
+
+
+def test_sigmoid_matches_its_definition_and_is_stable_at_1000():
+    x = np.array([-1000.0, -30.0, -1.0, 0.0, 1.0, 30.0, 1000.0])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+        out, cache = sigmoid_forward(x)
+    middle = x[1:-1]
+    np.testing.assert_allclose(out[1:-1], 1 / (1 + np.exp(-middle)), rtol=1e-14)
+    assert out[0] == 0.0 and out[-1] == 1.0 and out[3] == 0.5
+    assert np.all(np.isfinite(sigmoid_backward(np.ones_like(x), cache)))
+
+
+def test_sigmoid_at_1000_gives_no_warning():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sigmoid_forward(np.array([-1000.0, 1000.0]))
+        sigmoid_forward(-1000.0)
+
+
+def test_scalar_inputs_give_floats():
+    out, cache = sigmoid_forward(0.0)
+    assert out == 0.5 and isinstance(out, float)
+    assert sigmoid_backward(2.0, cache) == pytest.approx(0.5)
+    out, cache = relu_forward(-2.0)
+    assert out == 0.0 and relu_backward(3.0, cache) == 0.0
+
+
+def test_relu_uses_the_subgradient_zero_at_the_kink():
+    out, cache = relu_forward(np.array([-1.0, 0.0, 2.0]))
+    np.testing.assert_array_equal(out, [0.0, 0.0, 2.0])
+    np.testing.assert_array_equal(relu_backward(np.ones(3), cache), [0.0, 0.0, 1.0])
+
+
+def test_leaky_relu_keeps_a_small_slope_below_zero():
+    out, cache = leaky_relu_forward(np.array([-2.0, 3.0]), alpha=0.1)
+    np.testing.assert_allclose(out, [-0.2, 3.0])
+    np.testing.assert_allclose(leaky_relu_backward(np.array([1.0, 1.0]), cache), [0.1, 1.0])
+    with pytest.raises(ValueError, match="alpha must be in"):
+        leaky_relu_forward(np.zeros(2), alpha=-1)
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_nan_input_is_refused_with_its_position(name):
+    forward, _ = PAIRS[name]
+    x = np.zeros((2, 3))
+    x[1, 2] = np.nan
+    message = r"x contains 1 NaN value\(s\) \(the first at index \(1, 2\)\)"
+    with pytest.raises(ValueError, match=message):
+        forward(x)
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_integer_input_is_refused(name):
+    forward, _ = PAIRS[name]
+    with pytest.raises(TypeError, match="x has dtype int64.*astype"):
+        forward(np.arange(3))
+
+
+@pytest.mark.parametrize("name", sorted(PAIRS))
+def test_backward_refuses_a_dout_of_another_shape(name):
+    forward, backward = PAIRS[name]
+    _, cache = forward(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"dout has shape \(3, 2\) but .* has shape \(2, 3\)"):
+        backward(np.ones((3, 2)), cache)
+
+
+def test_infinity_is_not_mistaken_for_nan():
+    out, _ = sigmoid_forward(np.array([np.inf, -np.inf]))
+    np.testing.assert_array_equal(out, [1.0, 0.0])

@@ -1,0 +1,165 @@
+"""Layers as forward/backward pairs, in the style of CS231n (lesson 3).
+
+`*_forward(...) -> (out, cache)` computes the layer and keeps what its backward pass
+needs; `*_backward(dout, cache)` returns the gradient of the loss with respect to every
+input, in the order of the forward's arguments. Sandwich layers only chain pairs, and
+their cache nests the caches of the pairs they chain.
+
+Shapes: N samples, D input features, H outputs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from backprop._checks import as_array, as_float
+from backprop.activations import relu_backward, relu_forward, sigmoid_backward, sigmoid_forward
+
+__all__ = [
+    "affine_backward",
+    "affine_forward",
+    "affine_relu_backward",
+    "affine_relu_forward",
+    "affine_sigmoid_backward",
+    "affine_sigmoid_forward",
+]
+
+AffineCache = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def affine_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, AffineCache]:
+    """Compute the affine (fully connected) layer out = x @ W + b.
+
+    Introduced in lesson 3 (the MLP).
+
+    Args:
+        x: Inputs of shape (N, D), one sample per row.
+        W: Weights of shape (D, H).
+        b: Biases of shape (H,), added to every row.
+
+    Returns:
+        out: Shape (N, H).
+        cache: `(x, W, b)`, for affine_backward.
+
+    Raises:
+        TypeError: If an argument is not a float array.
+        ValueError: If the shapes don't fit together, or x holds NaN.
+    """
+    x = as_array(x, "x", 2, "(N, D)")
+    W = as_array(W, "W", 2, "(D, H)")
+    b = as_array(b, "b", 1, "(H,)")
+    if x.shape[1] != W.shape[0]:
+        raise ValueError(
+            f"x has shape {x.shape} (D = {x.shape[1]} features) but W has shape {W.shape}: "
+            f"W needs D = {x.shape[1]} rows. Is W transposed, or from another layer?"
+        )
+    if b.shape != (W.shape[1],):
+        raise ValueError(
+            f"b has shape {b.shape} but W has shape {W.shape}: expected b of shape "
+            f"({W.shape[1]},), one bias per output."
+        )
+    out = x @ W + b
+    return out, (x, W, b)
+
+
+def affine_backward(
+    dout: np.ndarray, cache: AffineCache, *, need_dx: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Backward pass of the affine layer.
+
+    Introduced in lesson 3 (the MLP). Each gradient has the shape of its variable,
+    which fixes where the transposes go.
+
+    Args:
+        dout: Upstream gradient dL/dout, shape (N, H).
+        cache: `(x, W, b)` from affine_forward: x (N, D), W (D, H), b (H,).
+        need_dx: False skips dx (returned as None). A network's first layer needs no
+            gradient for its input, the data, which saves a third of its backward pass.
+
+    Returns:
+        dx: Shape (N, D), dout @ W.T (None if need_dx is False).
+        dW: Shape (D, H), x.T @ dout: the sum over the batch of each sample's outer product.
+        db: Shape (H,), dout summed over the batch, because b was added to every row.
+
+    Raises:
+        TypeError: If dout is not a float array.
+        ValueError: If dout's shape doesn't match the forward output.
+    """
+    x, W, _b = cache
+    as_float(dout, "dout")
+    expected = (x.shape[0], W.shape[1])
+    if np.shape(dout) != expected:
+        raise ValueError(
+            f"dout has shape {np.shape(dout)}, but the forward output had shape {expected} "
+            "(N, H): dout must have the shape of this layer's output."
+        )
+    dx = dout @ W.T if need_dx else None
+    dW = x.T @ dout
+    db = dout.sum(axis=0)
+    return dx, dW, db
+
+
+def affine_relu_forward(
+    x: np.ndarray, W: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, tuple[AffineCache, np.ndarray]]:
+    """Affine layer followed by ReLU: out = relu(x @ W + b).
+
+    Introduced in lesson 3. Shapes as in affine_forward; out is (N, H).
+
+    Returns:
+        out: Shape (N, H).
+        cache: `(affine_cache, relu_cache)`.
+    """
+    a, fc_cache = affine_forward(x, W, b)
+    out, relu_cache = relu_forward(a)
+    return out, (fc_cache, relu_cache)
+
+
+def affine_relu_backward(
+    dout: np.ndarray, cache: tuple[AffineCache, Any]
+) -> tuple[np.ndarray, ...]:
+    """Backward pass of affine_relu: the ReLU's backward, then the affine layer's.
+
+    Introduced in lesson 3.
+
+    Returns:
+        dx: Shape (N, D).
+        dW: Shape (D, H).
+        db: Shape (H,).
+    """
+    fc_cache, relu_cache = cache
+    return affine_backward(relu_backward(dout, relu_cache), fc_cache)
+
+
+def affine_sigmoid_forward(
+    x: np.ndarray, W: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, tuple[AffineCache, np.ndarray]]:
+    """Affine layer followed by the sigmoid: out = sigmoid(x @ W + b).
+
+    Introduced in lesson 3. Shapes as in affine_forward; out is (N, H).
+
+    Returns:
+        out: Shape (N, H).
+        cache: `(affine_cache, sigmoid_cache)`.
+    """
+    a, fc_cache = affine_forward(x, W, b)
+    out, sig_cache = sigmoid_forward(a)
+    return out, (fc_cache, sig_cache)
+
+
+def affine_sigmoid_backward(
+    dout: np.ndarray, cache: tuple[AffineCache, Any]
+) -> tuple[np.ndarray, ...]:
+    """Backward pass of affine_sigmoid: the sigmoid's backward, then the affine layer's.
+
+    Introduced in lesson 3.
+
+    Returns:
+        dx: Shape (N, D).
+        dW: Shape (D, H).
+        db: Shape (H,).
+    """
+    fc_cache, sig_cache = cache
+    return affine_backward(sigmoid_backward(dout, sig_cache), fc_cache)

@@ -1,0 +1,100 @@
+"""Tests for backprop.models: the MLP's gradients against central differences, and its API."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop.gradcheck import numerical_gradient, rel_error
+from backprop.layers import affine_forward
+from backprop.models import MLP, init_weights
+
+
+def data(n=6, d=4, c=3, seed=5):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.integers(0, c, size=n)
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "leaky_relu"])
+@pytest.mark.parametrize("sizes", [[4, 3], [4, 7, 3], [4, 6, 5, 3]])
+def test_every_parameter_gradient_matches_central_differences(activation, sizes):
+    X, y = data()
+    net = MLP(sizes, activation, seed=1)
+    for b in (k for k in net.params if k.startswith("b")):  # nonzero biases: a stronger test
+        net.params[b] = np.random.default_rng(2).normal(size=net.params[b].shape) * 0.1
+    loss, grads = net.loss(X, y)
+    assert set(grads) == set(net.params)
+    for name, p in net.params.items():
+        def f(_, name=name):
+            return net.loss(X, y)[0]
+        num = numerical_gradient(f, p)
+        assert grads[name].shape == p.shape
+        # Element-wise relative error is harsh on entries near 1e-5; the absolute error
+        # (against a loss near 1) shows the agreement is to rounding.
+        assert rel_error(grads[name], num) < 1e-5, (activation, sizes, name)
+        assert np.max(np.abs(grads[name] - num)) < 1e-8, (activation, sizes, name)
+
+
+@pytest.mark.parametrize(("loss", "y"), [("bce", np.array([0, 1, 1, 0, 1, 0])),
+                                          ("mse", np.linspace(-1, 1, 12).reshape(6, 2))])
+def test_other_losses_have_correct_gradients(loss, y):
+    X, _ = data()
+    net = MLP([4, 5, 1 if loss == "bce" else 2], "tanh", loss=loss, seed=3)
+    _, grads = net.loss(X, y)
+    for name, p in net.params.items():
+        num = numerical_gradient(lambda _: net.loss(X, y)[0], p)
+        assert rel_error(grads[name], num) < 1e-6, (loss, name)
+
+
+def test_scores_without_labels_are_the_chained_layers():
+    X, _ = data()
+    net = MLP([4, 5, 3], "relu", seed=0)
+    h = np.maximum(affine_forward(X, net.params["W1"], net.params["b1"])[0], 0)
+    expected = affine_forward(h, net.params["W2"], net.params["b2"])[0]
+    np.testing.assert_allclose(net.loss(X), expected)
+    np.testing.assert_array_equal(net.predict(X), expected.argmax(axis=1))
+
+
+def test_the_seed_makes_the_weights_repeatable():
+    a, b, c = MLP([3, 4, 2], seed=7), MLP([3, 4, 2], seed=7), MLP([3, 4, 2], seed=8)
+    np.testing.assert_array_equal(a.params["W1"], b.params["W1"])
+    assert not np.array_equal(a.params["W1"], c.params["W1"])
+
+
+def test_initialisations_have_their_spread():
+    rng = np.random.default_rng(0)
+    assert init_weights(400, 300, "he", rng).std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+    assert init_weights(400, 300, "xavier", rng).std() == pytest.approx(np.sqrt(2 / 700), rel=0.02)
+    assert init_weights(400, 300, "normal", rng, 0.05).std() == pytest.approx(0.05, rel=0.02)
+    assert MLP([50, 50, 2], "sigmoid").init == "xavier"
+    assert MLP([50, 50, 2], "relu").init == "he"
+    assert MLP([50, 50, 2], weight_scale=1e-3).params["W1"].std() < 2e-3
+
+
+def test_bad_arguments_are_refused_clearly():
+    with pytest.raises(ValueError, match="unknown activation 'relu6'"):
+        MLP([2, 2], "relu6")
+    with pytest.raises(ValueError, match="at least an input and an output"):
+        MLP([2])
+    with pytest.raises(ValueError, match="loss='bce' needs one output unit"):
+        MLP([2, 3], loss="bce")
+    with pytest.raises(ValueError, match="weight_scale sets a plain normal init"):
+        MLP([2, 3], init="he", weight_scale=0.1)
+    net = MLP([4, 3])
+    with pytest.raises(ValueError, match=r"X has shape \(2, 5\), but the network takes 4 features"):
+        net.loss(np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="y holds the label 3, but there are 3 classes"):
+        net.loss(np.zeros((2, 4)), np.array([0, 3]))
+    with pytest.raises(TypeError, match="y must hold integer class labels"):
+        net.loss(np.zeros((2, 4)), np.array([0.0, 1.0]))
+    X = np.zeros((2, 4))
+    X[1, 3] = np.nan
+    with pytest.raises(ValueError, match="X contains 1 NaN"):
+        net.loss(X)
+
+
+def test_accuracy_and_repr():
+    X, y = data()
+    net = MLP([4, 3], seed=0)
+    assert net.accuracy(X, y) == pytest.approx(np.mean(net.predict(X) == y))
+    assert "15 parameters" in repr(net)
