@@ -10,6 +10,8 @@ import backprop.activations
 from backprop import grading
 from backprop.grading import REGISTRY, Case, CheckFailed, Exercise, Mistake, check
 
+from . import _solutions_l2, _solutions_l3
+
 EXERCISES = sorted(REGISTRY)
 MISTAKES = [(ex_id, m.name) for ex_id in EXERCISES for m in REGISTRY[ex_id].mistakes]
 
@@ -45,6 +47,8 @@ SOLUTIONS = {
     "tanh_backward": _tanh_backward,
     "neuron_backward": _neuron_backward,
 }
+SOLUTIONS.update(_solutions_l2.SOLUTIONS)
+SOLUTIONS.update(_solutions_l3.SOLUTIONS)
 
 
 def as_learner(fn):
@@ -309,3 +313,31 @@ def test_changing_an_array_inside_the_cache_is_caught(monkeypatch):
 
     with pytest.raises(CheckFailed, match="changed one of its input arrays in place"):
         check("test_cached", cached)
+
+
+def test_free_outputs_must_be_returned_but_are_not_compared(monkeypatch, capsys):
+    def forward(x):
+        return x * 2.0, (x,)
+
+    def cases(rng, hidden):
+        return [Case((rng.standard_normal(3),), "x of shape (3,)")]
+
+    monkeypatch.setitem(REGISTRY, "test_forward", Exercise(
+        id="test_forward", lesson="test", reference=forward, cases=cases,
+        outputs=("out", "cache"), free=("cache",), hint="h",
+        mistakes=(Mistake("triple", lambda x: (x * 3.0, None), "you tripled x."),),
+    ))
+    check("test_forward", lambda x: (x * 2.0, {"anything": "the learner likes"}))
+    assert capsys.readouterr().out.startswith("✓ test_forward")
+    with pytest.raises(CheckFailed, match="should return 2 values \\(out, cache\\)"):
+        check("test_forward", lambda x: x * 2.0)
+    with pytest.raises(CheckFailed, match="you tripled x"):
+        check("test_forward", lambda x: (x * 3.0, (x,)))
+
+
+def test_free_outputs_must_be_outputs():
+    with pytest.raises(ValueError, match="free outputs must be among its outputs"):
+        grading.register(Exercise(
+            id="test_bad_free", lesson="test", reference=lambda x: x, cases=lambda r, h: [],
+            outputs=("dx",), free=("cache",), hint="h", mistakes=(),
+        ))
