@@ -35,8 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from backprop.activations import tanh_backward
+from backprop.activations import relu_backward, sigmoid_backward, sigmoid_forward, tanh_backward
 from backprop.gradcheck import diagnose, numerical_derivative
+from backprop.layers import affine_backward, affine_forward
+from backprop.losses import binary_cross_entropy_with_logits, mse_loss, softmax_cross_entropy
 
 __all__ = [
     "REGISTRY",
@@ -97,6 +99,8 @@ class Exercise:
         rtol: Relative tolerance of the comparison.
         atol: Absolute tolerance of the comparison.
         seed: Seed for the case generator (hidden checks use seed + 1).
+        free: Outputs that must be returned but are not compared, such as a forward
+            pass's cache: what a learner keeps in it is their choice.
     """
 
     id: str
@@ -109,6 +113,7 @@ class Exercise:
     rtol: float = 1e-6
     atol: float = 1e-9
     seed: int = 0
+    free: tuple[str, ...] = ()
 
 
 REGISTRY: dict[str, Exercise] = {}
@@ -121,6 +126,8 @@ def register(exercise: Exercise) -> Exercise:
     names = [m.name for m in exercise.mistakes]
     if len(set(names)) != len(names):
         raise ValueError(f"exercise {exercise.id!r} has two known mistakes with the same name")
+    if not set(exercise.free) <= set(exercise.outputs):
+        raise ValueError(f"exercise {exercise.id!r}: free outputs must be among its outputs")
     REGISTRY[exercise.id] = exercise
     return exercise
 
@@ -225,15 +232,22 @@ def _structure_problem(name: str, got: Any, want: Any) -> str | None:
     if isinstance(got, np.ndarray):
         if got.ndim == 0 and got.dtype.kind in "fiu":
             return None
+        batch = (" Did you forget to sum over the batch?" if got.ndim == 1 and got.size > 1
+                 else "")
         return (
             f"{name} should be a single number, but it is an array of shape {got.shape}; "
-            "return a number, e.g. float(...)."
+            f"return a number, e.g. float(...).{batch}"
         )
     if isinstance(got, Real):
         return None
     if hasattr(got, "data") and hasattr(got, "grad"):
         return f"{name} is a Value; return its number, {name}.data (or .grad)."
     return f"{name} should be a number, but it is {_describe(got)}."
+
+
+def _compared(ex: Exercise) -> list[int]:
+    """The positions of the outputs that are compared (all but the free ones)."""
+    return [i for i, name in enumerate(ex.outputs) if name not in ex.free]
 
 
 def _close(ex: Exercise, got: Any, want: Any) -> bool:
@@ -342,6 +356,8 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
                 f"{_describe(result)}. End it with `return {names}`."
             )
         for name, got, w in zip(ex.outputs, got_t, want_t, strict=True):
+            if name in ex.free:
+                continue
             problem = _structure_problem(name, got, w)
             if problem is not None:
                 culprit = _mistake_matching(ex, [case], [got_t], lambda i: True)
@@ -350,8 +366,8 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
         results.append(got_t)
         expected.append(want_t)
 
-    if all(_close(ex, g, w) for got_t, want_t in zip(results, expected, strict=True)
-           for g, w in zip(got_t, want_t, strict=True)):
+    if all(_close(ex, got_t[i], want_t[i])
+           for got_t, want_t in zip(results, expected, strict=True) for i in _compared(ex)):
         print(f"✓ {ex.id}: all {len(cases)} {which}s pass.")
         return
 
@@ -381,7 +397,7 @@ def _mistake_matching(
             and all(
                 _close(ex, g, m)
                 for i, (g, m) in enumerate(zip(got, w, strict=True))
-                if outputs(i)
+                if outputs(i) and i in _compared(ex)
             )
             for got, w in zip(results, wrong, strict=True)
         ):
@@ -399,10 +415,10 @@ def _fallback_message(
     """Explain a wrong answer that matches no whole known mistake, output by output."""
     lines = []
     wrong = [
-        i for i in range(len(ex.outputs))
+        i for i in _compared(ex)
         if not all(_close(ex, got[i], want[i]) for got, want in zip(results, expected, strict=True))
     ]
-    right = [ex.outputs[i] for i in range(len(ex.outputs)) if i not in wrong]
+    right = [ex.outputs[i] for i in _compared(ex) if i not in wrong]
     names = ", ".join(ex.outputs[i] for i in wrong)
     lines.append(f"{ex.id}: {names} {'is' if len(wrong) == 1 else 'are'} not right yet"
                  + (f" ({', '.join(right)} {'is' if len(right) == 1 else 'are'} right)."
@@ -736,4 +752,930 @@ register(Exercise(
     ),
     hint="draw the graph (mul, mul, add, add, tanh), then walk it from o back to w1, w2 and b, "
          "multiplying local derivatives; compare with Value's backward() as in the lesson.",
+))
+
+
+# ---------------------------------------------------------------------------------
+# Lesson 02_single_neuron
+# ---------------------------------------------------------------------------------
+
+_L2 = "02_single_neuron"
+_L2_GRADCHECK = (
+    "write the chain z → ŷ → L on paper first, then compare your dw and db with grad_check, "
+    "as in section 'Check the gradients numerically' of lesson 2."
+)
+
+# (N, D) of the visible cases. N is never 1 or 2, so that a missing or extra 1/N (or a
+# factor 2) changes the answer, and each factor shows as a different known mistake.
+_L2_SHAPES = ((4, 2), (5, 3), (6, 2), (4, 3))
+_L2_HIDDEN_SHAPES = ((5, 2), (3, 3), (6, 3), (4, 2), (5, 1), (3, 2))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return sigmoid_forward(z)[0]
+
+
+def _l2_neuron_inputs(
+    rng: np.random.Generator, n: int, d: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Random (x, w, b) for one neuron: x (n, d), w (d,), b a float away from 0."""
+    x = np.round(rng.normal(0.0, 1.0, (n, d)), 3)
+    w = np.round(rng.normal(0.0, 1.0, d), 3)
+    b = float(np.round(rng.choice([-1.0, 1.0]) * rng.uniform(0.2, 1.2), 3))
+    return x, w, b
+
+
+def _l2_labels(rng: np.random.Generator, n: int) -> np.ndarray:
+    """0/1 targets as float64, with both classes present whenever n >= 2."""
+    y = rng.integers(0, 2, n).astype(np.float64)
+    if n >= 2:
+        y[:2] = (0.0, 1.0)
+        rng.shuffle(y)
+    return y
+
+
+def _l2_note(x: np.ndarray, b: float, extra: str = "") -> str:
+    n, d = x.shape
+    return f"x of shape ({n}, {d}), b = {b:g}{extra}"
+
+
+# Edge cases of one neuron, N = 1 (or a few rows with z = 0): exactly z = 0, and a
+# saturated sigmoid (|z| = 30), where sigmoid'(z) is about 1e-13 and a sign slip inside
+# exp() is as far from right as it can be.
+_L2_EDGES: tuple[tuple[np.ndarray, np.ndarray, float, str], ...] = (
+    (np.array([[0.5, -1.0], [2.0, 0.25], [-1.5, 1.0]]), np.zeros(2), 0.0,
+     "w = 0 and b = 0, so z = 0"),
+    (np.array([[3.0, -1.0]]), np.array([10.0, 0.0]), 0.0, "one sample with z = 30 (saturated)"),
+    (np.array([[1.0, 2.0]]), np.array([-10.0, -10.0]), 0.0, "one sample with z = -30 (saturated)"),
+)
+
+
+# -- neuron_forward ------------------------------------------------------------------
+
+
+def _ref_neuron_forward(x: np.ndarray, w: np.ndarray, b: float) -> np.ndarray:
+    """One sigmoid neuron on a batch: y_hat = sigmoid(x @ w + b), shape (N,)."""
+    return _sigmoid(x @ w + b)
+
+
+def _cases_neuron_forward(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    cases = []
+    for n, d in _L2_SHAPES + (_L2_HIDDEN_SHAPES if hidden else ()):
+        x, w, b = _l2_neuron_inputs(rng, n, d)
+        cases.append(Case((x, w, b), _l2_note(x, b)))
+    if hidden:
+        cases += [Case((x, w, b), note) for x, w, b, note in _L2_EDGES]
+    return cases
+
+
+register(Exercise(
+    id="neuron_forward",
+    lesson=_L2,
+    reference=_ref_neuron_forward,
+    cases=_cases_neuron_forward,
+    outputs=("y_hat",),
+    seed=201,
+    mistakes=(
+        Mistake(
+            "no_sigmoid",
+            lambda x, w, b: x @ w + b,
+            "you returned z = x @ w + b, the weighted sum before the activation. Pass it "
+            "through the sigmoid: y_hat = 1 / (1 + np.exp(-z)), a number between 0 and 1.",
+        ),
+        Mistake(
+            "sign_in_exp",
+            lambda x, w, b: 1.0 / (1.0 + np.exp(x @ w + b)),
+            "the sign inside the exponential is flipped: 1 / (1 + exp(z)) is sigmoid(-z), which "
+            "falls as z grows. Write 1 / (1 + np.exp(-z)).",
+        ),
+        Mistake(
+            "no_bias",
+            lambda x, w, b: _sigmoid(x @ w),
+            "you left out the bias. The neuron computes z = x @ w + b, then the sigmoid; "
+            "without b its boundary always passes through the origin.",
+        ),
+        Mistake(
+            "bias_after_sigmoid",
+            lambda x, w, b: _sigmoid(x @ w) + b,
+            "the bias goes inside the sigmoid: sigmoid(x @ w + b), not sigmoid(x @ w) + b "
+            "(which can leave the range 0 to 1).",
+        ),
+        Mistake(
+            "tanh",
+            lambda x, w, b: np.tanh(x @ w + b),
+            "that is tanh, the activation of lesson 1. This neuron uses the sigmoid "
+            "1 / (1 + np.exp(-z)), whose output between 0 and 1 reads as a probability.",
+        ),
+    ),
+    hint="compute z = x @ w + b first (shape (N,)), then 1 / (1 + np.exp(-z)); check one row "
+         "by hand against the worked example.",
+))
+
+
+# -- sigmoid_backward ----------------------------------------------------------------
+
+
+def _cases_sigmoid_backward(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    cases = []
+    for n, _ in _L2_SHAPES + (_L2_HIDDEN_SHAPES if hidden else ()):
+        z = np.round(rng.normal(0.0, 2.0, n), 3)
+        dout = np.round(rng.normal(0.0, 1.0, n), 3)
+        cases.append(Case((dout, _sigmoid(z)), f"dout and cache of shape ({n},)"))
+    if hidden:
+        z = rng.normal(0.0, 2.0, (3, 2))
+        cases += [
+            Case((rng.normal(0.0, 1.0, (3, 2)), _sigmoid(z)), "dout and cache of shape (3, 2)"),
+            Case((np.ones(3), np.full(3, 0.5)), "dout = 1, cache = sigmoid(0) = 0.5"),
+            Case((np.ones(3), _sigmoid(np.array([30.0, -30.0, 0.0]))),
+                 "dout = 1, cache = sigmoid of [30, -30, 0] (saturated)"),
+            Case((np.zeros(4), _sigmoid(rng.normal(0.0, 2.0, 4))), "dout = 0"),
+        ]
+    return cases
+
+
+register(Exercise(
+    id="sigmoid_backward",
+    lesson=_L2,
+    reference=sigmoid_backward,
+    cases=_cases_sigmoid_backward,
+    outputs=("dx",),
+    seed=202,
+    mistakes=(
+        Mistake(
+            "sigmoid_of_cache",
+            lambda dout, out: dout * _sigmoid(out) * (1 - _sigmoid(out)),
+            "the cache already holds out = sigmoid(z). Applying the sigmoid to it again "
+            "computes the slope at the wrong place. Use the cached output directly: "
+            "dout * out * (1 - out).",
+        ),
+        Mistake(
+            "tanh_rule",
+            lambda dout, out: dout * (1 - out * out),
+            "that is the local derivative of tanh, 1 - out². The sigmoid's is "
+            "out * (1 - out).",
+        ),
+        Mistake(
+            "no_upstream",
+            lambda dout, out: out * (1 - out),
+            "you returned the local derivative only. Multiply it by dout: the chain rule is "
+            "upstream × local.",
+        ),
+        Mistake(
+            "no_one_minus",
+            lambda dout, out: dout * out,
+            "the factor (1 - out) is missing: the sigmoid's local derivative is "
+            "out * (1 - out).",
+        ),
+        Mistake(
+            "sign",
+            lambda dout, out: dout * out * (out - 1),
+            "your gradient has the wrong sign: the sigmoid is increasing, so its local "
+            "derivative out * (1 - out) is positive.",
+        ),
+    ),
+    hint="the local derivative is out * (1 - out), written with the cached output; multiply "
+         "it by dout element by element.",
+))
+
+
+# -- mse_gradients -------------------------------------------------------------------
+
+
+def _ref_mse_gradients(
+    x: np.ndarray, w: np.ndarray, b: float, y: np.ndarray
+) -> tuple[float, np.ndarray, float]:
+    """Loss and gradients of L = mean((sigmoid(x @ w + b) - y)**2); returns (loss, dw, db)."""
+    y_hat, cache = sigmoid_forward(x @ w + b)
+    loss, dy_hat = mse_loss(y_hat, y)
+    dz = sigmoid_backward(dy_hat, cache)
+    return loss, x.T @ dz, float(np.sum(dz))
+
+
+def _l2_loss_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    """(x, w, b, y) cases shared by the two loss exercises."""
+    cases = []
+    for n, d in _L2_SHAPES + (_L2_HIDDEN_SHAPES if hidden else ()):
+        x, w, b = _l2_neuron_inputs(rng, n, d)
+        y = _l2_labels(rng, n)
+        cases.append(Case((x, w, b, y), _l2_note(x, b, f", y = {y.astype(int).tolist()}")))
+    if hidden:
+        # Saturated neurons that are right (y agrees with the sign of z): the loss is tiny
+        # but positive. Confidently wrong ones are in the random cases' range only, so that
+        # a learner's log(1 - y_hat) stays exact.
+        x0, w0, b0, note0 = _L2_EDGES[0]
+        cases.append(Case((x0, w0, b0, np.array([1.0, 0.0, 1.0])), note0 + ", y = [1, 0, 1]"))
+        for (x, w, b, note), label in zip(_L2_EDGES[1:], (1.0, 0.0), strict=True):
+            cases.append(Case((x, w, b, np.array([label])), f"{note}, y = [{label:g}]"))
+        x = np.array([[2.0, -1.0]])
+        cases.append(Case((x, np.array([3.0, -2.0]), 0.0, np.array([0.0])),
+                          "one sample with z = 8, y = [0] (confidently wrong)"))
+    return cases
+
+
+def _mse_mistake(
+    dz_rule: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+    *,
+    mean: bool = False,
+    db_summed: bool = True,
+) -> Callable[..., tuple[float, np.ndarray, Any]]:
+    """A wrong mse_gradients: the right loss, dz = dz_rule(y_hat, y, N).
+
+    With mean=True, dw and db are means over the batch instead of sums; with
+    db_summed=False, db is dz itself, one entry per sample.
+    """
+    def compute(x: np.ndarray, w: np.ndarray, b: float, y: np.ndarray):
+        y_hat = _sigmoid(x @ w + b)
+        dz = dz_rule(y_hat, y, len(y))
+        scale = 1.0 / len(y) if mean else 1.0
+        db = scale * float(np.sum(dz)) if db_summed else dz
+        return float(np.mean((y_hat - y) ** 2)), scale * (x.T @ dz), db
+    return compute
+
+
+register(Exercise(
+    id="mse_gradients",
+    lesson=_L2,
+    reference=_ref_mse_gradients,
+    cases=_l2_loss_cases,
+    outputs=("loss", "dw", "db"),
+    seed=203,
+    mistakes=(
+        Mistake(
+            "no_sigmoid_derivative",
+            _mse_mistake(lambda p, y, n: 2 * (p - y) / n),
+            "you skipped the sigmoid on the way back. Between y_hat and z, multiply by its "
+            "local derivative: dz = dy_hat * y_hat * (1 - y_hat), with "
+            "dy_hat = 2 * (y_hat - y) / N.",
+        ),
+        Mistake(
+            "sign",
+            _mse_mistake(lambda p, y, n: 2 * (y - p) / n * p * (1 - p)),
+            "your gradients have the wrong sign: dL/dy_hat = 2 * (y_hat - y) / N, prediction "
+            "minus target. (y - y_hat) is the error of the other convention, which goes with "
+            "w + lr * ...; see section 'Two ways to write the same step'.",
+        ),
+        Mistake(
+            "no_mean",
+            _mse_mistake(lambda p, y, n: 2 * (p - y) * p * (1 - p)),
+            "your gradients are N times too large: the loss is the mean over the N samples, "
+            "so each sample's share of the gradient carries a 1/N. Divide dy_hat by N = len(y).",
+        ),
+        Mistake(
+            "no_factor_2",
+            _mse_mistake(lambda p, y, n: (p - y) / n * p * (1 - p)),
+            "your gradients are half the right size: the derivative of (y_hat - y)² is "
+            "2 * (y_hat - y). The loss here is mean((y_hat - y)**2), without a ½ in front.",
+        ),
+        Mistake(
+            "db_not_summed",
+            _mse_mistake(lambda p, y, n: 2 * (p - y) / n * p * (1 - p), db_summed=False),
+            "db is not summed over the batch: dz has one entry per sample, but b is a single "
+            "number that was added to every z. Each sample's gradient flows into it: "
+            "db = dz.sum().",
+        ),
+        Mistake(
+            "averaged_twice",
+            _mse_mistake(lambda p, y, n: 2 * (p - y) / n * p * (1 - p), mean=True),
+            "the 1/N of the mean is applied twice: dz already carries it, so dw = x.T @ dz and "
+            "db = dz.sum() are sums over the batch, not means.",
+        ),
+    ),
+    hint=_L2_GRADCHECK,
+))
+
+
+
+# -- gd_step -------------------------------------------------------------------------
+
+
+def _ref_gd_step(
+    w: np.ndarray, b: float, dw: np.ndarray, db: float, learning_rate: float
+) -> tuple[np.ndarray, float]:
+    """One step of gradient descent, against the gradient; w itself is left unchanged."""
+    return w - learning_rate * dw, b - learning_rate * db
+
+
+def _cases_gd_step(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    rates = (0.1, 0.5, 0.05, 2.0) + ((0.3, 0.01, 1.5, 0.2, 0.8, 0.02) if hidden else ())
+    cases = []
+    for (_, d), lr in zip(_L2_SHAPES + (_L2_HIDDEN_SHAPES if hidden else ()), rates, strict=True):
+        w = np.round(rng.normal(0.0, 1.0, d), 3)
+        dw = np.round(rng.normal(0.0, 1.0, d), 3)
+        b = float(np.round(rng.choice([-1.0, 1.0]) * rng.uniform(0.2, 1.2), 3))
+        db = float(np.round(rng.choice([-1.0, 1.0]) * rng.uniform(0.2, 1.2), 3))
+        cases.append(Case((w, b, dw, db, lr), f"w of shape ({d},), b = {b:g}, db = {db:g}, "
+                                              f"learning_rate = {lr:g}"))
+    if hidden:
+        w = np.array([0.5, -1.0])
+        cases += [
+            Case((w, 0.25, np.array([0.2, 0.4]), -0.1, 1.0), "learning_rate = 1"),
+            Case((w, 0.25, np.zeros(2), 0.0, 0.1), "dw = 0 and db = 0: nothing should move"),
+        ]
+    return cases
+
+
+register(Exercise(
+    id="gd_step",
+    lesson=_L2,
+    reference=_ref_gd_step,
+    cases=_cases_gd_step,
+    outputs=("w_new", "b_new"),
+    seed=204,
+    mistakes=(
+        Mistake(
+            "ascent",
+            lambda w, b, dw, db, lr: (w + lr * dw, b + lr * db),
+            "this is gradient *ascent*: the gradient points uphill, where the loss grows. "
+            "Step against it: w - learning_rate * dw, and the same for b.",
+        ),
+        Mistake(
+            "no_learning_rate",
+            lambda w, b, dw, db, lr: (w - dw, b - db),
+            "the learning rate is missing: the step is learning_rate * dw, not the whole "
+            "gradient. Scale both steps by learning_rate.",
+        ),
+        Mistake(
+            "bias_not_updated",
+            lambda w, b, dw, db, lr: (w - lr * dw, b),
+            "w moves but b does not: the bias is a parameter too. Return "
+            "b - learning_rate * db as b_new.",
+        ),
+        Mistake(
+            "step_only",
+            lambda w, b, dw, db, lr: (-lr * dw, -lr * db),
+            "you returned only the step, -learning_rate * dw. Add it to the current values: "
+            "w_new = w - learning_rate * dw, b_new = b - learning_rate * db.",
+        ),
+    ),
+    hint="w_new = w - learning_rate * dw and b_new = b - learning_rate * db; build a new "
+         "array rather than changing w.",
+))
+
+
+# -- bce_gradients -------------------------------------------------------------------
+
+
+def _ref_bce_gradients(
+    x: np.ndarray, w: np.ndarray, b: float, y: np.ndarray
+) -> tuple[float, np.ndarray, float]:
+    """Loss and gradients of the mean binary cross-entropy of sigmoid(x @ w + b)."""
+    loss, dz = binary_cross_entropy_with_logits(x @ w + b, y)  # dz = (y_hat - y) / N
+    return loss, x.T @ dz, float(np.sum(dz))
+
+
+def _bce_mistake(
+    dz_rule: Callable[[np.ndarray, np.ndarray, int], np.ndarray] | None = None,
+    loss_rule: Callable[[np.ndarray, np.ndarray], float] | None = None,
+    *,
+    mean: bool = False,
+) -> Callable[..., tuple[float, np.ndarray, float]]:
+    """A wrong bce_gradients: the right answer, except the given loss or dz rule.
+
+    With mean=True, dw and db are means over the batch instead of sums.
+    """
+    def compute(x: np.ndarray, w: np.ndarray, b: float, y: np.ndarray):
+        z = x @ w + b
+        loss, dz = binary_cross_entropy_with_logits(z, y)
+        y_hat = _sigmoid(z)
+        if loss_rule is not None:
+            loss = loss_rule(y_hat, y)
+        if dz_rule is not None:
+            dz = dz_rule(y_hat, y, len(y))
+        scale = 1.0 / len(y) if mean else 1.0
+        return loss, scale * (x.T @ dz), scale * float(np.sum(dz))
+    return compute
+
+
+register(Exercise(
+    id="bce_gradients",
+    lesson=_L2,
+    reference=_ref_bce_gradients,
+    cases=_l2_loss_cases,
+    outputs=("loss", "dw", "db"),
+    seed=205,
+    mistakes=(
+        Mistake(
+            "mse_gradients",
+            _bce_mistake(lambda p, y, n: 2 * (p - y) / n * p * (1 - p)),
+            "your loss is the cross-entropy, but your gradients are still those of the MSE, "
+            "2 * (y_hat - y) / N * y_hat * (1 - y_hat). For the cross-entropy they are "
+            "simpler: dz = (y_hat - y) / N.",
+        ),
+        Mistake(
+            "extra_sigmoid_derivative",
+            _bce_mistake(lambda p, y, n: (p - y) / n * p * (1 - p)),
+            "the sigmoid's derivative is already used up: dL/dy_hat = (y_hat - y) / "
+            "(y_hat * (1 - y_hat)) / N, and multiplying by y_hat * (1 - y_hat) cancels its "
+            "denominator. dz = (y_hat - y) / N; don't multiply by y_hat * (1 - y_hat) again.",
+        ),
+        Mistake(
+            "sign",
+            _bce_mistake(lambda p, y, n: (y - p) / n),
+            "your gradients have the wrong sign: dz = (y_hat - y) / N, prediction minus target. "
+            "With (y - y_hat) a descent step would climb the loss.",
+        ),
+        Mistake(
+            "no_mean",
+            _bce_mistake(lambda p, y, n: p - y),
+            "your gradients are N times too large: the loss is a mean over the N samples, so "
+            "dz = (y_hat - y) / N.",
+        ),
+        Mistake(
+            "averaged_twice",
+            _bce_mistake(mean=True),
+            "the 1/N of the mean is applied twice: dz = (y_hat - y) / N already carries it, so "
+            "dw = x.T @ dz and db = dz.sum() are sums over the batch, not means.",
+        ),
+        Mistake(
+            "loss_sign",
+            _bce_mistake(loss_rule=lambda p, y: float(np.mean(y * np.log(p)
+                                                               + (1 - y) * np.log(1 - p)))),
+            "your loss is negative: the log of a probability is at most 0, so the "
+            "cross-entropy has a minus sign in front, L = -mean(y log(y_hat) + "
+            "(1 - y) log(1 - y_hat)).",
+        ),
+        Mistake(
+            "loss_one_term",
+            _bce_mistake(loss_rule=lambda p, y: float(-np.mean(y * np.log(p)))),
+            "your loss only counts the samples with y = 1. Add the term for y = 0: "
+            "L = -mean(y log(y_hat) + (1 - y) log(1 - y_hat)).",
+        ),
+    ),
+    hint=_L2_GRADCHECK,
+))
+
+
+# ---------------------------------------------------------------------------------
+# Lesson 03_mlp
+# ---------------------------------------------------------------------------------
+
+_L3 = "03_mlp"
+_L3_GRADCHECK = (
+    "write the shape of every array next to each line, then compare your gradients with "
+    "grad_check, as in section 'A gradient check of the whole network' of lesson 3."
+)
+
+
+def _shapes(**arrays: np.ndarray) -> str:
+    """Describe a case by the shapes of its arrays, e.g. 'x (4, 3), W (3, 5), b (5,)'."""
+    return ", ".join(f"{name} {np.shape(a)}" for name, a in arrays.items())
+
+
+# --- affine_forward ----------------------------------------------------------------
+
+
+def _cases_affine_forward(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # N, D and H differ, so that a transposed W or a misplaced bias fails on its shape.
+    sizes = [(4, 3, 5), (2, 6, 3), (5, 2, 4)]
+    if hidden:
+        sizes += [(1, 3, 2), (7, 4, 6), (3, 5, 1)]
+    cases = []
+    for n, d, h in sizes:
+        x, W, b = rng.normal(size=(n, d)), rng.normal(size=(d, h)), rng.normal(size=h)
+        cases.append(Case((x, W, b), _shapes(x=x, W=W, b=b)))
+    if hidden:
+        x, W, b = np.zeros((3, 4)), rng.normal(size=(4, 2)), rng.normal(size=2)
+        cases.append(Case((x, W, b), _shapes(x=x, W=W, b=b) + ", x all zeros (so out = b)"))
+        x, W, b = rng.normal(size=(3, 2)), rng.normal(size=(2, 4)), np.zeros(4)
+        cases.append(Case((x, W, b), _shapes(x=x, W=W, b=b) + ", b all zeros"))
+    return cases
+
+
+register(Exercise(
+    id="affine_forward",
+    lesson=_L3,
+    reference=affine_forward,
+    cases=_cases_affine_forward,
+    outputs=("out", "cache"),
+    free=("cache",),
+    seed=301,
+    mistakes=(
+        Mistake(
+            "no_bias",
+            lambda x, W, b: (x @ W, (x, W, b)),
+            "the bias is missing: out = x @ W + b. b has shape (H,), and NumPy adds it to every "
+            "row of x @ W (broadcasting), one bias per output unit.",
+        ),
+        Mistake(
+            "bias_subtracted",
+            lambda x, W, b: (x @ W - b, (x, W, b)),
+            "the bias is subtracted: out = x @ W + b, with a plus. (Training would learn a bias of "
+            "the opposite sign, but every later layer and check expects + b.)",
+        ),
+        Mistake(
+            "relu_inside",
+            lambda x, W, b: (np.maximum(x @ W + b, 0.0), (x, W, b)),
+            "you applied a ReLU inside the affine layer. The affine layer is linear, out = "
+            "x @ W + b; the ReLU is its own layer, with its own forward and backward pass.",
+        ),
+    ),
+    hint="out = x @ W + b: a matrix product, then the bias added to every row.",
+))
+
+
+# --- affine_backward ---------------------------------------------------------------
+
+
+def _cases_affine_backward(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # N, D and H all differ: a transposed dW, or a db that isn't summed over the batch,
+    # then has the wrong shape, and the check says so.
+    sizes = [(4, 3, 5), (6, 2, 3), (3, 5, 2)]
+    if hidden:
+        sizes += [(1, 4, 3), (8, 6, 7), (5, 3, 4)]
+    cases = []
+    for n, d, h in sizes:
+        x, W, b = rng.normal(size=(n, d)), rng.normal(size=(d, h)), rng.normal(size=h)
+        dout = rng.normal(size=(n, h))
+        cases.append(Case((dout, (x, W, b)), _shapes(dout=dout, x=x, W=W, b=b)))
+    if hidden:
+        x, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+        dout = rng.normal(size=(5, 2))
+        dout[[1, 3]] = 0.0
+        cases.append(Case((dout, (x, W, b)),
+                          _shapes(dout=dout, x=x, W=W, b=b) + ", two rows of dout zero"))
+    return cases
+
+
+def _affine_backward_scaled(dW_scale: Callable[[int], float], db_scale: Callable[[int], float],
+                            sign: float = 1.0):
+    """A wrong affine_backward: dW and db multiplied by a factor that depends on N."""
+    def compute(dout, cache):
+        x, W, _b = cache
+        n = x.shape[0]
+        return (sign * (dout @ W.T), sign * dW_scale(n) * (x.T @ dout),
+                sign * db_scale(n) * dout.sum(axis=0))
+    return compute
+
+
+register(Exercise(
+    id="affine_backward",
+    lesson=_L3,
+    reference=affine_backward,
+    cases=_cases_affine_backward,
+    outputs=("dx", "dW", "db"),
+    seed=302,
+    mistakes=(
+        Mistake(
+            "dW_transposed",
+            lambda dout, cache: (dout @ cache[1].T, dout.T @ cache[0], dout.sum(axis=0)),
+            "dW has the transpose on the wrong side: dout.T @ x has shape (H, D), the shape of "
+            "W.T. A gradient has the shape of its variable, W (D, H), so the product must be "
+            "x.T @ dout: (D, N) @ (N, H).",
+        ),
+        Mistake(
+            "db_not_summed",
+            lambda dout, cache: (dout @ cache[1].T, cache[0].T @ dout, dout.copy()),
+            "db is not summed over the batch: dout has one row per sample, shape (N, H), but b "
+            "has shape (H,). b is added to every row, so each row's gradient flows into it: "
+            "db = dout.sum(axis=0).",
+        ),
+        Mistake(
+            "averaged",
+            _affine_backward_scaled(lambda n: 1 / n, lambda n: 1 / n),
+            "dW and db are N times too small: you averaged over the batch. The 1/N of the mean "
+            "loss is already inside dout (the loss's backward pass put it there), so here the "
+            "samples' contributions are summed: dW = x.T @ dout, db = dout.sum(axis=0).",
+        ),
+        Mistake(
+            "db_mean",
+            _affine_backward_scaled(lambda n: 1.0, lambda n: 1 / n),
+            "db is N times too small: sum dout over the batch (axis 0), don't average it. b is "
+            "added to every row, so it receives the gradient of every row, and those add up; "
+            "any 1/N is already inside dout.",
+        ),
+        Mistake(
+            "dW_over_N",
+            _affine_backward_scaled(lambda n: 1 / n, lambda n: 1.0),
+            "dW is N times too small. x.T @ dout already adds up the contributions of the N "
+            "samples, and that sum is the gradient; dividing by N averages a second time (the "
+            "1/N of a mean loss is already inside dout).",
+        ),
+        Mistake(
+            "sign",
+            _affine_backward_scaled(lambda n: 1.0, lambda n: 1.0, sign=-1.0),
+            "your gradients have the wrong sign. The backward pass returns dL/dx, dL/dW and "
+            "dL/db as they are; the minus sign of gradient descent belongs to the update step, "
+            "W ← W − lr · dW.",
+        ),
+    ),
+    hint="each gradient has the shape of its variable: dx (N, D) = dout @ W.T, dW (D, H) = "
+         "x.T @ dout, db (H,) = dout summed over the batch. " + _L3_GRADCHECK,
+))
+
+
+# --- relu_backward -----------------------------------------------------------------
+
+
+def _kinked(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Normal values with every third entry exactly 0: ReLU's kink."""
+    x = rng.normal(size=shape)
+    x.flat[::3] = 0.0
+    return x
+
+
+def _cases_relu_backward(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    shapes: list[tuple[int, ...]] = [(4, 5), (3, 3), (2, 6)]
+    if hidden:
+        shapes += [(1, 7), (5, 4), (6,)]
+    cases = []
+    for shape in shapes:
+        x, dout = _kinked(rng, shape), rng.normal(size=shape)
+        zeros = int(np.sum(x == 0))
+        cases.append(Case((dout, x), f"{_shapes(dout=dout, x=x)}, {zeros} entries of x exactly 0"))
+    if hidden:
+        x, dout = -np.abs(rng.normal(size=(3, 4))), rng.normal(size=(3, 4))
+        cases.append(Case((dout, x), f"{_shapes(dout=dout, x=x)}, every x negative"))
+        x, dout = np.abs(rng.normal(size=(3, 4))) + 1e-3, rng.normal(size=(3, 4))
+        cases.append(Case((dout, x), f"{_shapes(dout=dout, x=x)}, every x positive"))
+        x, dout = rng.choice([-1e-12, 1e-12], size=(2, 5)), rng.normal(size=(2, 5))
+        cases.append(Case((dout, x), f"{_shapes(dout=dout, x=x)}, x = ±1e-12, next to the kink"))
+    return cases
+
+
+register(Exercise(
+    id="relu_backward",
+    lesson=_L3,
+    reference=relu_backward,
+    cases=_cases_relu_backward,
+    outputs=("dx",),
+    seed=303,
+    mistakes=(
+        Mistake(
+            "kink_ge",
+            lambda dout, x: dout * (x >= 0),
+            "at x = 0 exactly you let the gradient through. ReLU has a kink there, and the "
+            "convention (PyTorch's too) is the slope 0: use x > 0, not x >= 0.",
+        ),
+        Mistake(
+            "mask_from_dout",
+            lambda dout, x: dout * (dout > 0),
+            "the mask must come from the forward input x (the cache), not from dout: ReLU lets "
+            "the gradient through wherever x > 0, whatever the gradient's sign.",
+        ),
+        Mistake(
+            "mask_only",
+            lambda dout, x: (x > 0) * 1.0,
+            "you returned the local derivative, the 0/1 mask, alone. Multiply it by the upstream "
+            "gradient: dx = dout * (x > 0).",
+        ),
+        Mistake(
+            "times_forward",
+            lambda dout, x: dout * np.maximum(x, 0.0),
+            "you multiplied dout by relu(x), the forward output. The local derivative is ReLU's "
+            "slope: 1 where x > 0 and 0 elsewhere, so dx = dout * (x > 0).",
+        ),
+        Mistake(
+            "forward",
+            lambda dout, x: np.maximum(x, 0.0),
+            "that is the forward pass, relu(x) = max(0, x). The backward pass returns dout where "
+            "x > 0, and 0 elsewhere.",
+        ),
+        Mistake(
+            "inverted",
+            lambda dout, x: dout * (x < 0),
+            "the mask is the wrong way round: the gradient passes where x > 0 (the unit was "
+            "active) and is blocked where x < 0.",
+        ),
+    ),
+    hint="dx is dout where the forward input x was positive, and 0 elsewhere (also at x = 0).",
+))
+
+
+# --- softmax_cross_entropy ---------------------------------------------------------
+
+
+def _probs_onehot(scores: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stable softmax of each row, and the one-hot matrix of y (for the mistakes)."""
+    e = np.exp(scores - scores.max(axis=1, keepdims=True))
+    probs = e / e.sum(axis=1, keepdims=True)
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(len(y)), y] = 1.0
+    return probs, onehot
+
+
+def _softmax_ce_variant(loss_kind: str = "mean", grad_kind: str = "right"):
+    """A wrong softmax_cross_entropy, from a loss variant and a gradient variant."""
+    def compute(scores, y):
+        probs, onehot = _probs_onehot(scores, y)
+        n = scores.shape[0]
+        logp = np.log(probs[np.arange(n), y])
+        loss = {
+            "mean": -logp.mean(),
+            "sum": -logp.sum(),
+            "no_minus": logp.mean(),
+            "all_entries": -np.mean(onehot * np.log(probs)),
+        }[loss_kind]
+        dscores = {
+            "right": (probs - onehot) / n,
+            "no_n": probs - onehot,
+            "no_onehot": probs / n,
+            "sign": (onehot - probs) / n,
+        }[grad_kind]
+        return float(loss), dscores
+    return compute
+
+
+def _cases_softmax(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    sizes = [(4, 3), (5, 4), (3, 5)]
+    if hidden:
+        sizes += [(1, 3), (8, 10), (6, 2)]
+    cases = []
+    for n, c in sizes:
+        scores, y = rng.normal(0.0, 2.0, size=(n, c)), rng.integers(0, c, size=n)
+        cases.append(Case((scores, y), f"{_shapes(scores=scores, y=y)}, labels {y.tolist()}"))
+    if hidden:
+        for offset in (1000.0, -1000.0):
+            scores, y = offset + rng.normal(size=(4, 3)), rng.integers(0, 3, size=4)
+            cases.append(Case((scores, y), f"{_shapes(scores=scores, y=y)}, scores near "
+                                           f"{offset:g} (exp overflows unless the max is "
+                                           "subtracted first)"))
+        scores, y = np.zeros((3, 4)), np.array([0, 3, 1])
+        cases.append(Case((scores, y), f"{_shapes(scores=scores, y=y)}, all scores equal"))
+    return cases
+
+
+register(Exercise(
+    id="softmax_cross_entropy",
+    lesson=_L3,
+    reference=softmax_cross_entropy,
+    cases=_cases_softmax,
+    outputs=("loss", "dscores"),
+    seed=304,
+    mistakes=(
+        Mistake(
+            "no_1_over_N",
+            _softmax_ce_variant("mean", "no_n"),
+            "dscores is N times too large. The loss is the mean over the batch, so each "
+            "sample's gradient carries a factor 1/N: dscores = (softmax(scores) - onehot(y)) / N.",
+        ),
+        Mistake(
+            "summed",
+            _softmax_ce_variant("sum", "no_n"),
+            "you summed the loss over the batch (and left the 1/N out of dscores to match). The "
+            "convention here is the mean: divide the loss and dscores by N, so that the size of "
+            "a step doesn't depend on the batch size.",
+        ),
+        Mistake(
+            "no_onehot",
+            _softmax_ce_variant("mean", "no_onehot"),
+            "dscores is softmax(scores) / N without the one-hot subtracted. At each sample's "
+            "true class the gradient is (p - 1) / N: subtract 1 there.",
+        ),
+        Mistake(
+            "sign",
+            _softmax_ce_variant("mean", "sign"),
+            "dscores has the wrong sign: it is (softmax(scores) - onehot(y)) / N, positive for "
+            "the wrong classes, so that gradient descent lowers their scores.",
+        ),
+        Mistake(
+            "loss_no_minus",
+            _softmax_ce_variant("no_minus", "right"),
+            "your loss is negative: the cross-entropy is minus the log-probability of the true "
+            "class, L = -mean(log p_y). A probability is at most 1, so its log is at most 0.",
+        ),
+        Mistake(
+            "loss_all_entries",
+            _softmax_ce_variant("all_entries", "right"),
+            "your loss is C times too small: you averaged onehot * log(p) over all N·C entries. "
+            "Only one entry per row is nonzero; average over the N samples only.",
+        ),
+    ),
+    hint="p = softmax of each row (subtract the row's max before exp), loss = -mean(log p[i, "
+         "y[i]]), dscores = (p - onehot(y)) / N.",
+))
+
+
+# --- two_layer_loss ----------------------------------------------------------------
+
+
+def _ref_two_layer_loss(X, y, W1, b1, W2, b2):
+    """Affine, ReLU, affine, softmax cross-entropy; returns (loss, dW1, db1, dW2, db2)."""
+    a1, fc1 = affine_forward(X, W1, b1)
+    h = np.maximum(a1, 0.0)
+    scores, fc2 = affine_forward(h, W2, b2)
+    loss, dscores = softmax_cross_entropy(scores, y)
+    dh, dW2, db2 = affine_backward(dscores, fc2)
+    da1 = relu_backward(dh, a1)
+    _dX, dW1, db1 = affine_backward(da1, fc1)
+    return loss, dW1, db1, dW2, db2
+
+
+def _two_layer_variant(
+    *,
+    gate: str = "mask",
+    per_n: bool = True,
+    dW1_transposed: bool = False,
+    W2_transposed: bool = True,
+    db_axis: int = 0,
+):
+    """A wrong two_layer_loss: one slip in the backward pass (the square cases allow them all)."""
+    def compute(X, y, W1, b1, W2, b2):
+        a1 = X @ W1 + b1
+        h = np.maximum(a1, 0.0)
+        scores = h @ W2 + b2
+        probs, onehot = _probs_onehot(scores, y)
+        n = X.shape[0]
+        loss = float(-np.log(probs[np.arange(n), y]).mean())
+        dscores = (probs - onehot) / (n if per_n else 1)
+        dW2, db2 = h.T @ dscores, dscores.sum(axis=db_axis)
+        dh = dscores @ (W2.T if W2_transposed else W2)
+        da1 = {"mask": dh * (a1 > 0), "none": dh, "times_h": dh * h,
+               "from_dh": dh * (dh > 0)}[gate]
+        dW1 = da1.T @ X if dW1_transposed else X.T @ da1
+        return loss, dW1, da1.sum(axis=db_axis), dW2, db2
+    return compute
+
+
+def _cases_two_layer(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # Square on purpose (N = D = H = C): a misplaced transpose or a bias gradient summed
+    # over the wrong axis then has the right shape, so it can be named by its values.
+    sizes = [4, 3, 4]
+    if hidden:
+        sizes += [5, 3, 4]
+    cases = []
+
+    def make(n: int) -> tuple[np.ndarray, ...]:
+        X = rng.normal(size=(n, n))
+        y = rng.integers(0, n, size=n)
+        W1, b1 = rng.normal(size=(n, n)) / np.sqrt(n), rng.normal(0.0, 0.5, size=n)
+        W2, b2 = rng.normal(size=(n, n)), rng.normal(0.0, 0.5, size=n)
+        return X, y, W1, b1, W2, b2
+
+    def note(args: tuple[np.ndarray, ...], extra: str = "") -> str:
+        X, y, W1, b1, W2, b2 = args
+        return _shapes(X=X, y=y, W1=W1, b1=b1, W2=W2, b2=b2) + extra
+
+    for n in sizes:
+        args = make(n)
+        cases.append(Case(args, note(args)))
+    if hidden:
+        X, y, W1, b1, W2, b2 = make(4)
+        b1[1] = -50.0  # hidden unit 1 is off for every sample
+        cases.append(Case((X, y, W1, b1, W2, b2), note((X, y, W1, b1, W2, b2),
+                                                       ", hidden unit 1 dead (b1[1] = -50)")))
+        X, y, W1, b1, W2, b2 = make(4)
+        b2 = b2 + 900.0
+        cases.append(Case((X, y, W1, b1, W2, b2), note((X, y, W1, b1, W2, b2),
+                                                       ", scores near 900")))
+    return cases
+
+
+register(Exercise(
+    id="two_layer_loss",
+    lesson=_L3,
+    reference=_ref_two_layer_loss,
+    cases=_cases_two_layer,
+    outputs=("loss", "dW1", "db1", "dW2", "db2"),
+    seed=305,
+    mistakes=(
+        Mistake(
+            "no_relu_derivative",
+            _two_layer_variant(gate="none"),
+            "dW1 and db1 skip the ReLU's derivative: on the way back, the gradient dh must pass "
+            "through the ReLU gate before the first layer, da1 = dh * (a1 > 0). (dW2 and db2 "
+            "are right.)",
+        ),
+        Mistake(
+            "times_activation",
+            _two_layer_variant(gate="times_h"),
+            "you multiplied dh by the ReLU's output h = relu(a1). The gate's local derivative "
+            "is its slope, 1 where a1 > 0 and 0 elsewhere: da1 = dh * (a1 > 0).",
+        ),
+        Mistake(
+            "mask_from_gradient",
+            _two_layer_variant(gate="from_dh"),
+            "the ReLU mask must come from the forward pass, a1 > 0 (was the unit on?), not from "
+            "the sign of the gradient dh.",
+        ),
+        Mistake(
+            "no_1_over_N",
+            _two_layer_variant(per_n=False),
+            "every gradient is N times too large: the softmax gradient lacks its 1/N. The loss "
+            "is the mean over the batch, so dscores = (softmax(scores) - onehot(y)) / N, and "
+            "everything below inherits that factor.",
+        ),
+        Mistake(
+            "dW1_transposed",
+            _two_layer_variant(dW1_transposed=True),
+            "dW1 has the transpose on the wrong side: it is X.T @ da1, of shape (D, H) like W1, "
+            "not da1.T @ X. (The check uses square matrices, so the shape alone didn't give it "
+            "away.)",
+        ),
+        Mistake(
+            "W2_not_transposed",
+            _two_layer_variant(W2_transposed=False),
+            "going back from the scores to the hidden layer needs W2's transpose: dh = dscores "
+            "@ W2.T, of shape (N, H). (dW2 and db2 are right; the check uses square matrices, "
+            "so the shape alone didn't give it away.)",
+        ),
+        Mistake(
+            "db_wrong_axis",
+            _two_layer_variant(db_axis=1),
+            "db1 and db2 are summed over the wrong axis. A bias is added to every sample, so "
+            "its gradient sums over the batch, axis 0: db2 = dscores.sum(axis=0), one entry per "
+            "unit.",
+        ),
+    ),
+    hint="go through the table of section 'The whole network': every gradient has the shape of "
+         "its variable, and the ReLU gate sits between dh and da1. " + _L3_GRADCHECK,
 ))

@@ -10,8 +10,6 @@ import backprop.activations
 from backprop import grading
 from backprop.grading import REGISTRY, Case, CheckFailed, Exercise, Mistake, check
 
-from . import _solutions_l2, _solutions_l3
-
 EXERCISES = sorted(REGISTRY)
 MISTAKES = [(ex_id, m.name) for ex_id in EXERCISES for m in REGISTRY[ex_id].mistakes]
 
@@ -40,15 +38,98 @@ def _neuron_backward(x1, x2, w1, w2, b):
     return o, local * x1, local * x2, local
 
 
+# Lesson 2.
+def _neuron_forward(x, w, b):
+    z = x @ w + b
+    return 1 / (1 + np.exp(-z))
+
+
+def _sigmoid_backward(dout, cache):
+    return dout * cache * (1 - cache)
+
+
+def _mse_gradients(x, w, b, y):
+    n = x.shape[0]
+    y_hat = 1 / (1 + np.exp(-(x @ w + b)))
+    loss = np.sum((y_hat - y) ** 2) / n
+    dz = (2 / n) * (y_hat - y) * y_hat * (1 - y_hat)
+    dw = np.zeros_like(w)
+    for i in range(n):  # one sample at a time, as a first attempt often is
+        dw += dz[i] * x[i]
+    return loss, dw, dz.sum()
+
+
+def _gd_step(w, b, dw, db, learning_rate):
+    w_new = w.copy()
+    w_new -= learning_rate * dw
+    return w_new, b - learning_rate * db
+
+
+def _bce_gradients(x, w, b, y):
+    y_hat = 1 / (1 + np.exp(-(x @ w + b)))
+    loss = -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
+    dz = (y_hat - y) / len(y)
+    return loss, dz @ x, np.sum(dz)
+
+# Lesson 3.
+def _affine_forward(x, W, b):
+    return np.dot(x, W) + b[np.newaxis, :], (x, W, b)
+
+
+def _affine_backward(dout, cache):
+    x, W, b = cache
+    dx = np.dot(dout, W.T)
+    dW = np.einsum("nd,nh->dh", x, dout)  # the sum over the batch of outer products
+    db = np.einsum("nh->h", dout)
+    return dx, dW, db
+
+
+def _relu_backward(dout, cache):
+    x = cache
+    dx = np.array(dout, dtype=np.float64, copy=True)
+    dx[x <= 0] = 0.0
+    return dx
+
+
+def _softmax_cross_entropy(scores, y):
+    n = scores.shape[0]
+    z = scores - np.max(scores, axis=1, keepdims=True)
+    log_p = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    loss = -np.sum(log_p[np.arange(n), y]) / n
+    dscores = np.exp(log_p)
+    dscores[np.arange(n), y] -= 1
+    return loss, dscores / n
+
+
+def _two_layer_loss(X, y, W1, b1, W2, b2):
+    z1 = X @ W1 + b1
+    h = np.where(z1 > 0, z1, 0.0)
+    scores = h @ W2 + b2
+    loss, dscores = _softmax_cross_entropy(scores, y)
+    dW2 = h.T @ dscores
+    db2 = dscores.sum(axis=0)
+    dz1 = (dscores @ W2.T) * (z1 > 0)
+    dW1 = X.T @ dz1
+    db1 = dz1.sum(axis=0)
+    return loss, dW1, db1, dW2, db2
+
 SOLUTIONS = {
     "numerical_derivative": _numerical_derivative,
     "dsin_square": _dsin_square,
     "mul_backward": _mul_backward,
     "tanh_backward": _tanh_backward,
     "neuron_backward": _neuron_backward,
+    "neuron_forward": _neuron_forward,
+    "sigmoid_backward": _sigmoid_backward,
+    "mse_gradients": _mse_gradients,
+    "gd_step": _gd_step,
+    "bce_gradients": _bce_gradients,
+    "affine_forward": _affine_forward,
+    "affine_backward": _affine_backward,
+    "relu_backward": _relu_backward,
+    "softmax_cross_entropy": _softmax_cross_entropy,
+    "two_layer_loss": _two_layer_loss,
 }
-SOLUTIONS.update(_solutions_l2.SOLUTIONS)
-SOLUTIONS.update(_solutions_l3.SOLUTIONS)
 
 
 def as_learner(fn):
@@ -82,7 +163,14 @@ def test_every_known_mistake_is_recognised_with_its_own_message(ex_id, name, hid
     mistake = next(m for m in REGISTRY[ex_id].mistakes if m.name == name)
     with pytest.raises(CheckFailed) as info:
         check(ex_id, as_learner(mistake.compute), hidden=hidden)
-    assert str(info.value) == f"{ex_id}: {mistake.message}"
+    message = str(info.value)
+    if message.startswith(f"{ex_id}: {mistake.message}"):
+        assert message == f"{ex_id}: {mistake.message}"
+    else:
+        # A mistake that changes an output's shape is caught by the structure check first,
+        # which names the shapes and then gives the mistake as the likely cause.
+        assert "shape" in message.splitlines()[0], message
+        assert message.endswith(f"\nLikely cause: {mistake.message}"), message
 
 
 def test_known_mistake_messages_are_distinct_within_an_exercise():
