@@ -73,6 +73,7 @@ class Trainer:
         seed: int = 0,
         progress: bool = True,
         acc_samples: int | None = 1000,
+        blowup: float | None = 1e6,
     ) -> None:
         """Set up training.
 
@@ -91,6 +92,9 @@ class Trainer:
             seed: Seed of the shuffling.
             progress: Show a tqdm progress bar (a widget in JupyterLab, text elsewhere).
             acc_samples: Measure training accuracy on at most this many samples (None: all).
+            blowup: Also stop when a step's loss exceeds this many times the first step's
+                loss: by then the run has diverged, even while the numbers are still finite
+                (None: stop on NaN and inf only).
 
         Raises:
             TypeError, ValueError: On bad shapes, NaN or an unknown rule.
@@ -123,6 +127,7 @@ class Trainer:
         self.epochs = int(epochs)
         self.progress = progress
         self.acc_samples = acc_samples
+        self.blowup = blowup
         self.rng = np.random.default_rng(seed)
         self.configs = {k: copy.deepcopy(self.optim_config) for k in model.params}
         self.history: dict[str, Any] = {
@@ -168,8 +173,9 @@ class Trainer:
         """Run every epoch; return the history.
 
         Raises:
-            TrainingDiverged: When the loss becomes NaN or inf. The message names the step
-                and the learning rate; the parameters stay as they were before that step.
+            TrainingDiverged: When the loss becomes NaN or inf, or `blowup` times its first
+                value. The message names the step and the learning rate; a NaN or inf step
+                is not applied to the parameters.
         """
         n = len(self.X)
         steps = self.history["steps_per_epoch"]
@@ -185,7 +191,7 @@ class Trainer:
                     rows = order[k * self.batch_size:(k + 1) * self.batch_size]
                     loss = self.step(self.X[rows], self.y[rows])
                     self.history["loss"].append(loss)
-                    if not np.isfinite(loss):
+                    if not np.isfinite(loss) or self._blew_up(loss):
                         self._diverged(loss, epoch, k + 1)
                     if bar is not None:
                         bar.update(1)
@@ -214,6 +220,10 @@ class Trainer:
                 shown["val_acc"] = f"{self.history['val_acc'][-1]:.3f}"
             bar.set_postfix(loss=f"{self.history['loss'][-1]:.4f}", **shown)
 
+    def _blew_up(self, loss: float) -> bool:
+        first = self.history["loss"][0]
+        return self.blowup is not None and loss > self.blowup * max(first, 1e-12)
+
     def _diverged(self, loss: float, epoch: int, batch: int) -> None:
         step = len(self.history["loss"])
         lr = self.optim_config.get("learning_rate")
@@ -223,8 +233,10 @@ class Trainer:
         trend = ""
         if len(previous) >= 2 and previous[-1] > previous[0]:
             trend = f" The loss had grown from {previous[0]:.4g} to {previous[-1]:.4g} before that."
+        value = str(loss) if not np.isfinite(loss) else (
+            f"{loss:.4g}, over {self.blowup:g} times its first value")
         raise TrainingDiverged(
-            f"training stopped: the loss became {loss} at step {step} (epoch {epoch}, batch "
+            f"training stopped: the loss became {value} at step {step} (epoch {epoch}, batch "
             f"{batch}) with {lr_text}.{trend} The steps are too large and overshoot: use a "
             f"smaller learning rate{smaller}. trainer.history keeps the record up to this step.",
             step,

@@ -58,7 +58,7 @@ def test_a_diverging_run_stops_with_the_step_and_advice():
     X, y = blobs()
     X = X * 100
     trainer = Trainer(MLP([2, 64, 3], seed=0), X, y, optim_config={"learning_rate": 50.0},
-                      epochs=50, progress=False)
+                      epochs=50, progress=False, blowup=None)
     with pytest.raises(TrainingDiverged) as info:
         trainer.train()
     message = str(info.value)
@@ -105,3 +105,19 @@ def test_bad_arguments_are_refused_clearly():
         Trainer(MLP([2, 3]), X, y, X_val=X)
     with pytest.raises(ValueError, match="batch_size and epochs must be >= 1"):
         Trainer(MLP([2, 3]), X, y, batch_size=0)
+
+
+def test_a_loss_that_explodes_while_still_finite_also_stops_the_run():
+    X, y = blobs()
+    trainer = Trainer(MLP([2, 64, 3], seed=0), X * 10, y, optim_config={"learning_rate": 5.0},
+                      epochs=50, progress=False, blowup=1e3)
+    with pytest.raises(TrainingDiverged, match="over 1000 times its first value") as info:
+        trainer.train()
+    losses = info.value.history["loss"]
+    assert np.isfinite(losses[-1]) and losses[-1] > 1e3 * losses[0]
+    assert all(v <= 1e3 * losses[0] for v in losses[:-1])
+
+
+def test_blowup_can_be_switched_off():
+    X, y = blobs()
+    Trainer(MLP([2, 8, 3], seed=0), X, y, epochs=2, progress=False, blowup=None).train()
