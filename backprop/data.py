@@ -18,6 +18,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from backprop._checks import as_array, as_labels
+
 __all__ = [
     "load_digits",
     "logic_gate",
@@ -91,75 +93,6 @@ def _check_bool(value: object, name: str) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}.")
     return bool(value)
-
-
-def _check_features(X: object, name: str) -> np.ndarray:
-    """Check that `X` is a finite, real, 2-D array of shape (N, D) and return it."""
-    if not isinstance(X, np.ndarray):
-        raise TypeError(
-            f"{name} must be a NumPy array of shape (N, D), got {type(X).__name__}. "
-            f"Convert it with np.asarray({name}, dtype=np.float64)."
-        )
-    if X.dtype.kind not in "iuf":
-        raise TypeError(
-            f"{name} has dtype {X.dtype}, expected real numbers (float64, or integers). "
-            f"Convert it with {name}.astype(np.float64)."
-        )
-    if X.ndim != 2:
-        if X.ndim == 1:
-            fix = (
-                f"for one feature use {name}.reshape(-1, 1); for one example "
-                f"use {name}.reshape(1, -1)"
-            )
-        elif X.ndim == 0:
-            fix = f"wrap the number: np.array([[{name}]])"
-        else:
-            fix = f"flatten each example, e.g. images to rows: {name}.reshape(len({name}), -1)"
-        raise ValueError(
-            f"{name} must be 2-D, shape (N, D): one row per example. Got {X.ndim}-D "
-            f"shape {X.shape}; {fix}."
-        )
-    if X.dtype.kind == "f":
-        nan = np.isnan(X)
-        bad = nan | np.isinf(X)
-        if bad.any():
-            rows = np.flatnonzero(bad.any(axis=1))
-            cols = np.flatnonzero(bad.any(axis=0))
-            first_row, first_col = np.argwhere(bad)[0]
-            n_nan, n_inf = int(nan.sum()), int(bad.sum() - nan.sum())
-            counts = " and ".join(
-                part for part in (n_nan and f"{n_nan} NaN", n_inf and f"{n_inf} infinite") if part
-            )
-            raise ValueError(
-                f"{name} has {counts} value(s), in {rows.size} row(s) and {cols.size} "
-                f"column(s); the first is "
-                f"{name}[{first_row}, {first_col}] = {X[first_row, first_col]}. Remove those "
-                f"rows (keep = np.isfinite({name}).all(axis=1); then use {name}[keep] and y[keep]) "
-                f"or fill the gaps, e.g. with the training set's column means."
-            )
-    return X
-
-
-def _check_labels(y: object, name: str = "y") -> np.ndarray:
-    """Check that `y` is a 1-D integer array of shape (N,) and return it."""
-    if not isinstance(y, np.ndarray):
-        raise TypeError(
-            f"{name} must be a NumPy array of integer class labels, shape (N,), got "
-            f"{type(y).__name__}. Convert it with np.asarray({name}, dtype=np.int64)."
-        )
-    if y.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name} has dtype {y.dtype}, expected integer class labels (int64). If the values "
-            f"are whole numbers, convert them with {name}.astype(np.int64); if {name} holds "
-            f"one-hot rows, take {name}.argmax(axis=1)."
-        )
-    if y.ndim != 1:
-        raise ValueError(
-            f"{name} must be 1-D, shape (N,): one label per example. Got shape {y.shape}; "
-            f"if it is a column (N, 1), use {name}.ravel(); if one-hot (N, C), "
-            f"{name}.argmax(axis=1)."
-        )
-    return y
 
 
 # ---------------------------------------------------------------------------------------------
@@ -539,14 +472,8 @@ def train_test_split(
         >>> X_train.shape, X_test.shape
         ((1438, 64), (359, 64))
     """
-    X = _check_features(X, "X")
-    y = _check_labels(y, "y")
-    if len(X) != len(y):
-        raise ValueError(
-            f"X has shape {X.shape} and y has shape {y.shape}, but they need the same number "
-            f"of rows ({len(X)} != {len(y)}): one label per example. Did you pass the labels "
-            "of another data set, or a part of X?"
-        )
+    X = as_array(X, "X", 2, "(N, D)", allow_int=True, finite=True)
+    y = as_labels(y, "y", len(X), of="X")
     if len(y) < 2:
         raise ValueError(
             f"X has shape {X.shape}: a split needs at least 2 rows, one for each part."
@@ -613,7 +540,7 @@ def standardize(
         >>> print(test_std)
         [[0. 1.]]
     """
-    X_train = _check_features(X_train, "X_train")
+    X_train = as_array(X_train, "X_train", 2, "(N, D)", allow_int=True, finite=True)
     if len(X_train) < 2:
         raise ValueError(
             f"X_train has shape {X_train.shape}, but a standard deviation needs at least 2 rows. "
@@ -625,7 +552,7 @@ def standardize(
     checked = []
     for i, other in enumerate(others):
         name = f"others[{i}]"
-        other = _check_features(other, name)
+        other = as_array(other, name, 2, f"(M, {X_train.shape[1]})", allow_int=True, finite=True)
         if other.shape[1] != X_train.shape[1]:
             raise ValueError(
                 f"{name} has shape {other.shape} but X_train has shape {X_train.shape}; they "

@@ -181,7 +181,7 @@ def softmax_cross_entropy(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.
     n, c = scores.shape
     if n == 0:
         raise ValueError("scores is empty: a loss needs at least one sample.")
-    y = as_labels(y, "y", n, c)
+    y = as_labels(y, "y", n, c, of="scores")
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     log_probs = shifted - log_norm

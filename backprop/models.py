@@ -245,7 +245,7 @@ class MLP:
         if self.loss_name == "softmax":
             loss, dscores = softmax_cross_entropy(scores, y)
         elif self.loss_name == "bce":
-            y = as_labels(y, "y", n, 2)
+            y = as_labels(y, "y", n, 2, of="X")
             loss, dz = binary_cross_entropy_with_logits(scores[:, 0], y.astype(np.float64))
             dscores = dz[:, None]
         else:
@@ -267,5 +267,5 @@ class MLP:
         if self.loss_name == "mse":
             raise ValueError("accuracy needs a classifier; this network was built with loss='mse'.")
         pred = self.predict(X)
-        y = as_labels(y, "y", len(pred))
+        y = as_labels(y, "y", len(pred), of="X")
         return float(np.mean(pred == y))

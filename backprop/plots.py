@@ -30,6 +30,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 
+from backprop._checks import as_array, as_labels
 from backprop.scalar import Value
 
 __all__ = ["plot_decision_boundary", "plot_history", "plot_losses", "show_digits"]
@@ -79,36 +80,6 @@ def _series(values: object, name: str, *, allow_empty: bool = False) -> np.ndarr
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name} is empty: there is nothing to plot. Train for at least one step.")
     return arr
-
-
-def _labels(
-    values: object, name: str, n: int | None = None, of: str = "X", items: str = "points"
-) -> np.ndarray:
-    """Return class labels as a 1-D array of non-negative ints, of length `n` when given."""
-    arr = np.asarray(values)
-    if arr.dtype.kind == "b":
-        arr = arr.astype(np.int64)
-    if arr.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name} has dtype {arr.dtype}, expected integer class labels (0, 1, 2, ...). If it "
-            f"holds 0.0/1.0 targets, pass {name}.astype(int); if it holds scores or one-hot rows, "
-            f"pass {name}.argmax(axis=1)."
-        )
-    if arr.ndim != 1:
-        raise ValueError(
-            f"{name} has shape {arr.shape}, expected (N,): one integer label per {items[:-1]}. "
-            f"Pass np.ravel({name}) if it is a column (N, 1), or {name}.argmax(axis=1) if it "
-            "holds one-hot rows."
-        )
-    if n is not None and arr.shape[0] != n:
-        raise ValueError(
-            f"{name} has {arr.shape[0]} labels but there are {n} {items} in {of}; give one label "
-            f"per {items[:-1]}, or slice both the same way, e.g. {of}[:k] with {name}[:k]."
-        )
-    if arr.size and arr.min() < 0:
-        raise ValueError(f"{name} holds a negative label ({arr.min()}); class labels are "
-                         "0, 1, 2, ...")
-    return arr.astype(np.int64, copy=False)
 
 
 def _class_colours(n_classes: int) -> tuple[ListedColormap, BoundaryNorm]:
@@ -394,7 +365,7 @@ def _read_predictions(out: object, m: int) -> tuple[np.ndarray, np.ndarray | Non
                 "scores, or return integer labels with .astype(int)."
             )
         return (arr > 0.5).astype(np.int64), arr, 2
-    labels = _labels(arr, "predict's output")
+    labels = as_labels(arr, "predict's output", allow_bool=True)
     return labels, None, int(labels.max()) + 1
 
 
@@ -450,15 +421,12 @@ def plot_decision_boundary(
             f"X has shape {X.shape}, expected (N, 2): decision boundaries are drawn for 2-D "
             "inputs only. Use a toy data set with two features, or plot two columns of X."
         )
-    if X.dtype.kind not in "biuf":
-        raise TypeError(f"X has dtype {X.dtype}, expected numbers. Convert it with "
-                        "X.astype(np.float64).")
-    X = X.astype(np.float64, copy=False)
+    if X.dtype.kind == "b":  # True/False coordinates are 1/0
+        X = X.astype(np.float64)
+    X = as_array(X, "X", 2, "(N, 2)", allow_int=True, finite=True).astype(np.float64, copy=False)
     if X.shape[0] == 0:
         raise ValueError("X has no points (shape (0, 2)); pass at least one point.")
-    if not np.isfinite(X).all():
-        raise ValueError("X contains NaN or inf; the plot's limits come from the data.")
-    y = _labels(y, "y", n=X.shape[0])
+    y = as_labels(np.asarray(y), "y", len(X), of="X", allow_bool=True)
     resolution = _count(resolution, "resolution", minimum=2)
     if isinstance(padding, bool) or not isinstance(padding, Real) or not math.isfinite(padding):
         raise TypeError(f"padding must be a finite number (data units), got {padding!r}.")
@@ -577,9 +545,10 @@ def show_digits(
     n_images = arr.shape[0]
     true = pred = None
     if labels is not None:
-        true = _labels(labels, "labels", n=n_images, of="images", items="images")
+        true = as_labels(np.asarray(labels), "labels", n_images, of="images", allow_bool=True)
     if predicted is not None:
-        pred = _labels(predicted, "predicted", n=n_images, of="images", items="images")
+        pred = as_labels(np.asarray(predicted), "predicted", n_images, of="images",
+                         allow_bool=True)
     count = min(_count(n, "n"), n_images)
 
     grid = _digit_axes(ax, count)

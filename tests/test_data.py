@@ -450,18 +450,38 @@ def test_split_keeps_dtypes_and_leaves_inputs_alone():
 @pytest.mark.parametrize(
     ("kwargs", "error", "pattern"),
     [
-        ({"X": np.zeros(10)}, ValueError, r"X must be 2-D.*\(10,\).*reshape"),
-        ({"X": np.zeros((10, 8, 8))}, ValueError, r"X must be 2-D.*reshape\(len\(X\), -1\)"),
+        (
+            {"X": np.zeros(10)},
+            ValueError,
+            r"X must have shape \(N, D\), got shape \(10,\).*reshape\(-1, 1\).*reshape\(1, -1\)",
+        ),
+        (
+            {"X": np.zeros((10, 8, 8))},
+            ValueError,
+            r"X must have shape \(N, D\), got shape \(10, 8, 8\).*reshape\(len\(X\), -1\)",
+        ),
         ({"X": [[0.0, 1.0]] * 10}, TypeError, "X must be a NumPy array"),
         ({"X": np.array([["a", "b"]] * 10)}, TypeError, "X has dtype"),
-        ({"y": np.zeros((10, 1), dtype=np.int64)}, ValueError, r"y must be 1-D.*\(10, 1\)"),
-        ({"y": np.zeros(10)}, TypeError, r"y has dtype float64.*astype\(np.int64\)"),
-        ({"y": np.zeros(10, dtype=bool)}, TypeError, "y has dtype bool"),
+        (
+            {"y": np.zeros((10, 1), dtype=np.int64)},
+            ValueError,
+            r"y has shape \(10, 1\), expected \(N,\).*y\.ravel\(\).*argmax",
+        ),
+        (
+            {"y": np.zeros(10)},
+            TypeError,
+            r"y must hold integer class labels.*dtype float64.*astype\(np.int64\)",
+        ),
+        (
+            {"y": np.zeros(10, dtype=bool)},
+            TypeError,
+            r"y must hold integer class labels.*dtype bool.*astype",
+        ),
         ({"y": list(range(10))}, TypeError, "y must be a NumPy array"),
         (
             {"y": np.zeros(9, dtype=np.int64)},
             ValueError,
-            r"X has shape \(10, 2\) and y has shape \(9,\)",
+            r"y has shape \(9,\) but X has 10 rows.*X\[:k\] with y\[:k\]",
         ),
         ({"test_size": 0}, ValueError, "0 < test_size < 1"),
         ({"test_size": 1.0}, ValueError, "0 < test_size < 1"),
@@ -598,11 +618,16 @@ def test_standardize_integer_input_gives_float64():
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "pattern"),
     [
-        ((np.zeros(5),), {}, ValueError, r"X_train must be 2-D"),
+        ((np.zeros(5),), {}, ValueError, r"X_train must have shape \(N, D\), got shape \(5,\)"),
         ((np.zeros((1, 3)),), {}, ValueError, r"X_train has shape \(1, 3\).*at least 2 rows"),
         (([[1.0, 2.0], [3.0, 4.0]],), {}, TypeError, "X_train must be a NumPy array"),
         ((np.ones((4, 3)), np.ones((2, 4))), {}, ValueError, r"others\[0\].*\(2, 4\).*\(4, 3\)"),
-        ((np.ones((4, 3)), np.ones((2, 3)), np.ones(3)), {}, ValueError, r"others\[1\].*2-D"),
+        (
+            (np.ones((4, 3)), np.ones((2, 3)), np.ones(3)),
+            {},
+            ValueError,
+            r"others\[1\] must have shape \(M, 3\), got shape \(3,\)",
+        ),
         ((np.ones((4, 3)),), {"eps": -1.0}, ValueError, "eps must be >= 0"),
         ((np.ones((4, 3)),), {"eps": "tiny"}, TypeError, "eps must be a real number"),
     ],

@@ -444,9 +444,21 @@ def test_decision_boundary_rejects_inputs_that_are_not_2d(X, match):
     ("y", "error", "match"),
     [
         (np.zeros((4, 1), dtype=int), ValueError, r"y has shape \(4, 1\), expected \(N,\).*ravel"),
-        (np.zeros(4), TypeError, r"y has dtype float64, expected integer.*astype\(int\)"),
-        (np.zeros(3, dtype=int), ValueError, "y has 3 labels but there are 4 points in X"),
-        (np.array([0, 1, -1, 0]), ValueError, "y holds a negative label"),
+        (
+            np.zeros(4),
+            TypeError,
+            r"y must hold integer class labels.*dtype float64.*astype\(np.int64\)",
+        ),
+        (
+            np.zeros(3, dtype=int),
+            ValueError,
+            r"y has shape \(3,\) but X has 4 rows.*X\[:k\] with y\[:k\]",
+        ),
+        (
+            np.array([0, 1, -1, 0]),
+            ValueError,
+            r"y holds the label -1, but class labels are never negative",
+        ),
     ],
 )
 def test_decision_boundary_rejects_bad_labels(y, error, match):
@@ -554,7 +566,8 @@ def test_show_digits_rejects_bad_image_shapes(images, match):
 
 
 def test_show_digits_rejects_bad_labels_and_too_few_axes():
-    with pytest.raises(ValueError, match=r"predicted has 3 labels but there are 4 images.*\[:k\]"):
+    message = r"predicted has shape \(3,\) but images has 4 rows.*images\[:k\]"
+    with pytest.raises(ValueError, match=message):
         show_digits(_digits(4), np.arange(4), np.arange(3))
     with pytest.raises(ValueError, match=r"labels has shape \(4, 10\).*argmax"):
         show_digits(_digits(4), np.eye(4, 10, dtype=int))
