@@ -355,6 +355,13 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
                 f"{ex.id} should return {n} values ({names}), but it returned "
                 f"{_describe(result)}. End it with `return {names}`."
             )
+        swapped = _wrong_order(ex, got_t, want_t)
+        # A known mistake that is a reordering (mul_backward's swapped dx, dy) explains more.
+        if swapped is not None and _mistake_matching(ex, [case], [got_t], lambda i: True) is None:
+            raise CheckFailed(
+                f"{ex.id}: your values are right, but in the wrong order: you returned "
+                f"{swapped}. Return {', '.join(ex.outputs)}, in that order ({case.note})."
+            )
         for name, got, w in zip(ex.outputs, got_t, want_t, strict=True):
             if name in ex.free:
                 continue
@@ -375,6 +382,21 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
     if mistake is not None:
         raise CheckFailed(f"{ex.id}: {mistake.message}")
     raise CheckFailed(_fallback_message(ex, cases, results, expected, which))
+
+
+def _wrong_order(ex: Exercise, got: tuple[Any, ...], want: tuple[Any, ...]) -> str | None:
+    """Name the outputs in the order returned, if they are the right values reordered."""
+    compared = _compared(ex)
+    if len(compared) < 2 or all(_close(ex, got[i], want[i]) for i in compared):
+        return None
+    returned, used = [], set()
+    for i in compared:
+        j = next((j for j in compared if j not in used and _close(ex, got[i], want[j])), None)
+        if j is None:
+            return None
+        used.add(j)
+        returned.append(ex.outputs[j])
+    return ", ".join(returned)
 
 
 def _mistake_matching(
@@ -849,6 +871,13 @@ register(Exercise(
             "falls as z grows. Write 1 / (1 + np.exp(-z)).",
         ),
         Mistake(
+            "minus_binds_to_xw",
+            lambda x, w, b: 1.0 / (1.0 + np.exp(-x @ w + b)),
+            "the minus sign applies to x @ w only, so this is sigmoid(x @ w - b): "
+            "np.exp(-x @ w + b) negates the weighted sum but not the bias. Negate all of z: "
+            "np.exp(-(x @ w + b)).",
+        ),
+        Mistake(
             "no_bias",
             lambda x, w, b: _sigmoid(x @ w),
             "you left out the bias. The neuron computes z = x @ w + b, then the sigmoid; "
@@ -1008,6 +1037,12 @@ register(Exercise(
             "dy_hat = 2 * (y_hat - y) / N.",
         ),
         Mistake(
+            "tanh_derivative",
+            _mse_mistake(lambda p, y, n: 2 * (p - y) / n * (1 - p * p)),
+            "you used tanh's local derivative, 1 - y_hat². The sigmoid's is "
+            "y_hat * (1 - y_hat): dz = dy_hat * y_hat * (1 - y_hat).",
+        ),
+        Mistake(
             "sign",
             _mse_mistake(lambda p, y, n: 2 * (y - p) / n * p * (1 - p)),
             "your gradients have the wrong sign: dL/dy_hat = 2 * (y_hat - y) / N, prediction "
@@ -1091,8 +1126,8 @@ register(Exercise(
         Mistake(
             "no_learning_rate",
             lambda w, b, dw, db, lr: (w - dw, b - db),
-            "the learning rate is missing: the step is learning_rate * dw, not the whole "
-            "gradient. Scale both steps by learning_rate.",
+            "the learning rate is missing: each step is the learning rate times the gradient "
+            "(learning_rate * dw for w, learning_rate * db for b), not the whole gradient.",
         ),
         Mistake(
             "bias_not_updated",
@@ -1153,6 +1188,9 @@ register(Exercise(
     cases=_l2_loss_cases,
     outputs=("loss", "dw", "db"),
     seed=205,
+    # A learner who clips y_hat to [1e-7, 1 - 1e-7] before the log (a common guard) is
+    # off by up to ~1e-7 in the loss of a saturated neuron: that is not a mistake.
+    atol=1e-6,
     mistakes=(
         Mistake(
             "mse_gradients",
@@ -1211,7 +1249,7 @@ register(Exercise(
 
 _L3 = "03_mlp"
 _L3_GRADCHECK = (
-    "write the shape of every array next to each line, then compare your gradients with "
+    "Write the shape of every array next to each line, then compare your gradients with "
     "grad_check, as in section 'A gradient check of the whole network' of lesson 3."
 )
 
@@ -1321,6 +1359,13 @@ register(Exercise(
             "dW has the transpose on the wrong side: dout.T @ x has shape (H, D), the shape of "
             "W.T. A gradient has the shape of its variable, W (D, H), so the product must be "
             "x.T @ dout: (D, N) @ (N, H).",
+        ),
+        Mistake(
+            "db_wrong_axis",
+            lambda dout, cache: (dout @ cache[1].T, cache[0].T @ dout, dout.sum(axis=1)),
+            "db is summed over the wrong axis: dout.sum(axis=1) adds up the H units of each "
+            "sample, giving shape (N,). The bias gets every sample's gradient, so sum over the "
+            "batch, axis 0: db = dout.sum(axis=0), shape (H,).",
         ),
         Mistake(
             "db_not_summed",
@@ -1475,6 +1520,16 @@ def _softmax_ce_variant(loss_kind: str = "mean", grad_kind: str = "right"):
     return compute
 
 
+def _softmax_ce_columns(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """A wrong softmax_cross_entropy that indexes probs[:, y]: whole columns, not one per row."""
+    probs, _ = _probs_onehot(scores, y)
+    n = scores.shape[0]
+    loss = -np.mean(np.log(probs[:, y]))
+    dscores = probs.copy()
+    dscores[:, y] -= 1.0
+    return float(loss), dscores / n
+
+
 def _cases_softmax(rng: np.random.Generator, hidden: bool) -> list[Case]:
     sizes = [(4, 3), (5, 4), (3, 5)]
     if hidden:
@@ -1483,6 +1538,10 @@ def _cases_softmax(rng: np.random.Generator, hidden: bool) -> list[Case]:
     for n, c in sizes:
         scores, y = rng.normal(0.0, 2.0, size=(n, c)), rng.integers(0, c, size=n)
         cases.append(Case((scores, y), f"{_shapes(scores=scores, y=y)}, labels {y.tolist()}"))
+    # Large scores in the visible check too: an unshifted exp must fail before grading.
+    scores, y = 1000.0 + rng.normal(size=(3, 4)), rng.integers(0, 4, size=3)
+    cases.append(Case((scores, y), f"{_shapes(scores=scores, y=y)}, scores near 1000 (exp "
+                                   "overflows unless the row's max is subtracted first)"))
     if hidden:
         for offset in (1000.0, -1000.0):
             scores, y = offset + rng.normal(size=(4, 3)), rng.integers(0, 3, size=4)
@@ -1507,6 +1566,19 @@ register(Exercise(
             _softmax_ce_variant("mean", "no_n"),
             "dscores is N times too large. The loss is the mean over the batch, so each "
             "sample's gradient carries a factor 1/N: dscores = (softmax(scores) - onehot(y)) / N.",
+        ),
+        Mistake(
+            "loss_summed_only",
+            _softmax_ce_variant("sum", "right"),
+            "dscores is right, but the loss is summed over the batch: average it, "
+            "-log_probs[np.arange(N), y].mean(), so that it doesn't grow with the batch size.",
+        ),
+        Mistake(
+            "columns",
+            _softmax_ce_columns,
+            "probs[:, y] picks whole columns, an (N, N) array with one column per label, not "
+            "one entry per row. Use probs[np.arange(N), y] to pick each sample's probability of "
+            "its own label (and the same index to subtract the one-hot in dscores).",
         ),
         Mistake(
             "summed",

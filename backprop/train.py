@@ -228,7 +228,8 @@ class Trainer:
         step = len(self.history["loss"])
         lr = self.optim_config.get("learning_rate")
         lr_text = f"learning_rate={lr:g}" if isinstance(lr, int | float) else "this learning rate"
-        smaller = f" (try {lr / 10:g})" if isinstance(lr, int | float) else ""
+        smaller = (f", 10 to 100 times smaller (try {lr / 10:g}, then {lr / 100:g})"
+                   if isinstance(lr, int | float) else "")
         previous = [v for v in self.history["loss"][:-1] if np.isfinite(v)]
         trend = ""
         if len(previous) >= 2 and previous[-1] > previous[0]:

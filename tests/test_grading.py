@@ -429,3 +429,19 @@ def test_free_outputs_must_be_outputs():
             id="test_bad_free", lesson="test", reference=lambda x: x, cases=lambda r, h: [],
             outputs=("dx",), free=("cache",), hint="h", mistakes=(),
         ))
+
+
+def test_right_values_in_the_wrong_order_are_named():
+    def two_layer_loss(X, y, W1, b1, W2, b2):
+        loss, dW1, db1, dW2, db2 = SOLUTIONS["two_layer_loss"](X, y, W1, b1, W2, b2)
+        return loss, dW1, dW2, db1, db2
+
+    with pytest.raises(CheckFailed, match=r"two_layer_loss: your values are right, but in the "
+                                          r"wrong order: you returned loss, dW1, dW2, db1, db2\. "
+                                          r"Return loss, dW1, db1, dW2, db2, in that order"):
+        check("two_layer_loss", two_layer_loss)
+
+
+def test_a_known_mistake_that_reorders_keeps_its_own_message():
+    with pytest.raises(CheckFailed, match="dx and dy are swapped"):
+        check("mul_backward", lambda dout, cache: (dout * cache[0], dout * cache[1]))

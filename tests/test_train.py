@@ -63,7 +63,8 @@ def test_a_diverging_run_stops_with_the_step_and_advice():
         trainer.train()
     message = str(info.value)
     assert f"at step {info.value.step} (epoch" in message
-    assert "learning_rate=50" in message and "smaller learning rate (try 5)" in message
+    assert "learning_rate=50" in message
+    assert "smaller learning rate, 10 to 100 times smaller (try 5, then 0.5)" in message
     assert len(info.value.history["loss"]) == info.value.step
     assert not np.isfinite(info.value.history["loss"][-1])
     assert all(np.isfinite(p).all() for p in trainer.model.params.values())
