@@ -58,6 +58,14 @@ def same_shape(a: object, a_name: str, b: object, b_name: str) -> None:
         )
 
 
+class NonFiniteError(ValueError):
+    """An array holds NaN (or, for data, inf).
+
+    Its own type lets a caller such as the Trainer tell a blown-up computation from other
+    bad input without reading the message.
+    """
+
+
 def no_nan(x: np.ndarray | float, name: str) -> None:
     """Raise ValueError, saying how many entries and where the first is, if x holds NaN.
 
@@ -75,7 +83,7 @@ def no_nan(x: np.ndarray | float, name: str) -> None:
         return
     first = tuple(int(i) for i in np.argwhere(mask)[0])
     where = f" (the first at index {first})" if first else ""
-    raise ValueError(
+    raise NonFiniteError(
         f"{name} contains {int(mask.sum())} NaN value(s){where}. A NaN usually comes from an "
         "earlier step that blew up: check the data for missing values, and lower the learning "
         "rate if the training loss grew before it."
@@ -111,7 +119,7 @@ def no_nan_or_inf(x: np.ndarray, name: str) -> None:
                "column means.")
     else:
         where, fix = "", f"Remove those values from {name}, or fill them in."
-    raise ValueError(
+    raise NonFiniteError(
         f"{name} has {counts} value(s){where}; the first is {at} = {x[first]}. {fix}"
     )
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from backprop import optim
-from backprop._checks import as_array, trusted
+from backprop._checks import NonFiniteError, as_array, trusted
 
 __all__ = ["Trainer", "TrainingDiverged"]
 
@@ -153,12 +153,11 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):
             try:
                 loss, grads = self.model.loss(X_batch, y_batch)
-            except ValueError as exc:
+            except NonFiniteError:
                 # Huge but finite weights overflow to inf, and inf - inf is NaN: a layer's
-                # input check then sees the NaN before the loss does. That is divergence too.
-                if "NaN" in str(exc) and X_batch.size and np.isfinite(np.sum(X_batch)):
-                    return float("nan")
-                raise
+                # input check then sees the NaN before the loss does. That is divergence too,
+                # unless the batch itself was bad (the constructor checked X, so it isn't).
+                return float("nan")
         if not np.isfinite(loss) or not all(np.isfinite(np.sum(g)) for g in grads.values()):
             return float(loss) if not np.isfinite(loss) else float("nan")
         with trusted():  # every gradient was just checked to be finite

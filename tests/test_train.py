@@ -120,5 +120,25 @@ def test_a_loss_that_explodes_while_still_finite_also_stops_the_run():
 
 
 def test_blowup_can_be_switched_off():
+    # The run that the test above stops at 1000 times its first loss goes on without the
+    # limit, until the loss is no longer finite.
     X, y = blobs()
-    Trainer(MLP([2, 8, 3], seed=0), X, y, epochs=2, progress=False, blowup=None).train()
+    trainer = Trainer(MLP([2, 64, 3], seed=0), X * 10, y, optim_config={"learning_rate": 5.0},
+                      epochs=50, progress=False, blowup=None)
+    with pytest.raises(TrainingDiverged, match="the loss became (nan|inf)") as info:
+        trainer.train()
+    losses = info.value.history["loss"]
+    assert max(v for v in losses if np.isfinite(v)) > 1e3 * losses[0]
+
+
+def test_a_model_whose_layers_see_a_nan_counts_as_diverged():
+    X, y = blobs(40)
+
+    class Overflowing(MLP):
+        def loss(self, X_batch, y_batch=None):
+            from backprop._checks import no_nan
+            no_nan(np.array([np.nan]), "hidden")  # what a layer's check raises mid-forward
+            return super().loss(X_batch, y_batch)
+
+    with pytest.raises(TrainingDiverged, match="at step 1 "):
+        Trainer(Overflowing([2, 3]), X, y, epochs=1, progress=False).train()
