@@ -28,17 +28,25 @@ import math
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from backprop.activations import relu_backward, sigmoid_backward, sigmoid_forward, tanh_backward
+from backprop import optim
+from backprop.activations import (
+    leaky_relu_backward,
+    relu_backward,
+    sigmoid_backward,
+    sigmoid_forward,
+    tanh_backward,
+)
 from backprop.gradcheck import diagnose, numerical_derivative
 from backprop.layers import affine_backward, affine_forward
 from backprop.losses import binary_cross_entropy_with_logits, mse_loss, softmax_cross_entropy
+from backprop.models import init_weights
 
 __all__ = [
     "REGISTRY",
@@ -101,6 +109,9 @@ class Exercise:
         seed: Seed for the case generator (hidden checks use seed + 1).
         free: Outputs that must be returned but are not compared, such as a forward
             pass's cache: what a learner keeps in it is their choice.
+        mutable: Positions of the arguments the function may change in place, such as an
+            optimiser's config, where it keeps its state (a velocity) between calls.
+            Every other argument must be left as it was.
     """
 
     id: str
@@ -114,6 +125,7 @@ class Exercise:
     atol: float = 1e-9
     seed: int = 0
     free: tuple[str, ...] = ()
+    mutable: tuple[int, ...] = ()
 
 
 REGISTRY: dict[str, Exercise] = {}
@@ -171,6 +183,8 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], reference_code: Any) ->
             # answer is caught by the comparison anyway.
             warnings.simplefilter("ignore")
             result = fn(*args)
+            if isinstance(result, Iterator):  # a generator: list what it yields
+                result = list(result)
     finally:
         sys.setprofile(previous)
     return result, used_reference
@@ -206,6 +220,24 @@ def _structure_problem(name: str, got: Any, want: Any) -> str | None:
     """Say what is wrong with the type, shape or dtype of one output, or None."""
     if got is None:
         return f"{name} is None: did you forget to `return` it?"
+    if isinstance(want, Mapping):  # a config: its entries are compared, extra ones ignored
+        if not isinstance(got, Mapping):
+            return f"{name} should be a dict (like the config you were given), but it is " \
+                   f"{_describe(got)}."
+        for key, w in want.items():
+            if key in got:
+                problem = _structure_problem(f"{name}[{key!r}]", got[key], w)
+                if problem is not None:
+                    return problem
+        return None  # a missing entry is a wrong value, explained by the comparison
+    if isinstance(want, list):  # a list of arrays, e.g. one per mini-batch
+        if isinstance(got, np.ndarray) or not isinstance(got, list | tuple):
+            return f"{name} should be a list (one entry per item), but it is {_describe(got)}."
+        for k, (g, w) in enumerate(zip(got, want, strict=False)):
+            problem = _structure_problem(f"{name}[{k}]", g, w)
+            if problem is not None:
+                return problem
+        return None  # a different length is a wrong value, explained by the comparison
     if isinstance(want, np.ndarray) and want.ndim > 0:
         if isinstance(got, list | tuple):
             return f"{name} is a {type(got).__name__}; return a NumPy array (np.array(...))."
@@ -220,6 +252,11 @@ def _structure_problem(name: str, got: Any, want: Any) -> str | None:
             elif got.ndim < want.ndim:
                 cause = " Did you sum over an axis that should be kept?"
             return f"{name} has shape {got.shape}, expected {want.shape}.{cause}"
+        if want.dtype.kind in "iu":
+            if got.dtype.kind not in "iu":
+                return (f"{name} has dtype {got.dtype}, expected integers (indices): build it "
+                        "with integer operations, or use .astype(int).")
+            return None
         if got.dtype.kind != "f":
             return (
                 f"{name} has dtype {got.dtype}, expected a float array: integer arrays round "
@@ -251,6 +288,12 @@ def _compared(ex: Exercise) -> list[int]:
 
 
 def _close(ex: Exercise, got: Any, want: Any) -> bool:
+    if isinstance(want, Mapping):  # every entry of the expected dict; extra entries are free
+        return isinstance(got, Mapping) and all(
+            k in got and _close(ex, got[k], w) for k, w in want.items())
+    if isinstance(want, list):  # a list of arrays that may differ in shape
+        return (isinstance(got, list | tuple) and len(got) == len(want)
+                and all(_close(ex, g, w) for g, w in zip(got, want, strict=True)))
     try:
         got = np.asarray(got, dtype=np.float64)
         want = np.asarray(want, dtype=np.float64)
@@ -273,6 +316,15 @@ def _mutated(original: Any, after: Any) -> bool:
         return not isinstance(after, dict) or any(
             _mutated(v, after.get(k)) for k, v in original.items())
     return False
+
+
+def _argument_name(ex: Exercise, position: int) -> str:
+    """The name of the reference's argument at `position`, e.g. "w" ("argument 1" if unknown)."""
+    try:
+        names = list(inspect.signature(ex.reference).parameters)
+    except (TypeError, ValueError):
+        names = []
+    return names[position] if position < len(names) else f"argument {position + 1}"
 
 
 def _learner_traceback(exc: BaseException) -> str:
@@ -341,10 +393,14 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
                 f"{ex.id}: your function calls backprop's own {ex.id}. Compute the answer "
                 "yourself: the point of the exercise is the derivation."
             )
-        if _mutated(case.args, args):
+        changed = [i for i, (before, after) in enumerate(zip(case.args, args, strict=True))
+                   if i not in ex.mutable and _mutated(before, after)]
+        if changed:
+            name = _argument_name(ex, changed[0])
             raise CheckFailed(
-                f"{ex.id} changed one of its input arrays in place ({case.note}). Work on a "
-                "copy or build a new array: the caller still needs the original."
+                f"{ex.id} changed its input {name} in place ({case.note}). Work on a copy or "
+                f"build a new array (`{name} = {name} + ...` rather than `{name} += ...`): the "
+                "caller still needs the original."
             )
         want = ex.reference(*copy.deepcopy(case.args))
         want_t = _as_tuple(want, n)
@@ -452,6 +508,12 @@ def _fallback_message(
         if mistake is not None:
             lines.append(f"- {name}: {mistake.message}")
             continue
+        if isinstance(expected[0][i], Mapping | list):  # a config or a list: its first difference
+            k = next(k for k, (got, want) in enumerate(zip(results, expected, strict=True))
+                     if not _close(ex, got[i], want[i]))
+            diff = _first_difference(ex, name, results[k][i], expected[k][i])
+            lines.append(f"- {diff} ({cases[k].note}).")
+            continue
         worst_err, worst_case, worst_at = -1.0, 0, ()
         for k, (got, want) in enumerate(zip(results, expected, strict=True)):
             g = np.asarray(got[i], dtype=np.float64)
@@ -485,6 +547,34 @@ def _fallback_message(
             lines.append(f"  {name}: {pattern}")
     lines.append(f"Hint: {ex.hint}")
     return "\n".join(lines)
+
+
+def _first_difference(ex: Exercise, name: str, got: Any, want: Any) -> str:
+    """Describe where a dict or list answer first differs from the expected one."""
+    if isinstance(want, Mapping):
+        for key, w in want.items():
+            if key not in got:
+                return f"{name} has no entry {key!r}: store it there, {name}[{key!r}] = ..."
+            if not _close(ex, got[key], w):
+                return _first_difference(ex, f"{name}[{key!r}]", got[key], w)
+    if isinstance(want, list):
+        if len(got) != len(want):
+            return (f"{name} has {len(got)} entries, expected {len(want)} (sizes "
+                    f"{[np.size(w) for w in want]})")
+        for k, (g, w) in enumerate(zip(got, want, strict=True)):
+            if not _close(ex, g, w):
+                return _first_difference(ex, f"{name}[{k}]", g, w)
+    try:
+        g, w = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"{name} is {_describe(got)}, expected {_describe(want)}"
+    if g.shape != w.shape:
+        return f"{name} has shape {g.shape}, expected {w.shape}"
+    with np.errstate(all="ignore"):
+        err = np.where(np.isnan(g - w), np.inf, np.abs(g - w))
+    at = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
+    where = f"{name}[{', '.join(map(str, at))}]" if at else name
+    return f"largest error in {where}: got {_fmt(g[at])}, expected {_fmt(w[at])}"
 
 
 # ---------------------------------------------------------------------------------
@@ -1750,4 +1840,989 @@ register(Exercise(
     ),
     hint="go through the table of section 'The whole network': every gradient has the shape of "
          "its variable, and the ReLU gate sits between dh and da1. " + _L3_GRADCHECK,
+))
+
+# ---------------------------------------------------------------------------------
+# Lesson 04_relu_vs_sigmoid
+# ---------------------------------------------------------------------------------
+
+_L4 = "04_relu_vs_sigmoid"
+
+
+# --- leaky_relu_backward -------------------------------------------------------------
+
+
+def _cases_leaky(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # alpha is never 0.01, so that a slope typed in by hand instead of read from the cache
+    # shows; every third x is exactly 0, the kink, where the slope is alpha.
+    specs: list[tuple[tuple[int, ...], float]] = [((4, 5), 0.1), ((3, 3), 0.2), ((2, 6), 0.05)]
+    if hidden:
+        specs += [((1, 7), 0.3), ((5, 4), 0.02), ((6,), 0.1)]
+    cases = []
+    for shape, alpha in specs:
+        x = rng.normal(size=shape)
+        x.flat[::3] = 0.0
+        dout = rng.normal(size=shape)
+        zeros = int(np.sum(x == 0))
+        cases.append(Case((dout, (x, alpha)), f"{_shapes(dout=dout, x=x)}, alpha = {alpha}, "
+                                              f"{zeros} entries of x exactly 0"))
+    if hidden:
+        x, dout = -np.abs(rng.normal(size=(3, 4))) - 1e-3, rng.normal(size=(3, 4))
+        cases.append(Case((dout, (x, 0.1)), f"{_shapes(dout=dout, x=x)}, alpha = 0.1, every x "
+                                            "negative"))
+        x, dout = np.abs(rng.normal(size=(3, 4))) + 1e-3, rng.normal(size=(3, 4))
+        cases.append(Case((dout, (x, 0.25)), f"{_shapes(dout=dout, x=x)}, alpha = 0.25, every x "
+                                             "positive"))
+    return cases
+
+
+def _leaky_slope(x: np.ndarray, alpha: float, *, at_zero: float | None = None,
+                 pos: float = 1.0, neg: float | None = None) -> np.ndarray:
+    neg = alpha if neg is None else neg
+    slope = np.where(x > 0, pos, neg)
+    if at_zero is not None:
+        slope = np.where(x == 0, at_zero, slope)
+    return slope
+
+
+register(Exercise(
+    id="leaky_relu_backward",
+    lesson=_L4,
+    reference=leaky_relu_backward,
+    cases=_cases_leaky,
+    outputs=("dx",),
+    seed=401,
+    mistakes=(
+        Mistake(
+            "no_alpha",
+            lambda dout, cache: dout * (cache[0] > 0),
+            "this is the plain ReLU's backward pass: where x < 0 you block the gradient "
+            "completely. Leaky ReLU's slope there is alpha, so dx = alpha * dout where x <= 0.",
+        ),
+        Mistake(
+            "alpha_hardcoded",
+            lambda dout, cache: dout * _leaky_slope(cache[0], 0.01),
+            "you used alpha = 0.01 instead of the alpha in the cache. The cache is (x, alpha): "
+            "unpack both, x, alpha = cache, and use that alpha.",
+        ),
+        Mistake(
+            "sides_swapped",
+            lambda dout, cache: dout * _leaky_slope(cache[0], cache[1], pos=cache[1], neg=1.0),
+            "the two slopes are on the wrong sides: the slope is 1 where x > 0 (the unit "
+            "passes its input on) and alpha where x <= 0.",
+        ),
+        Mistake(
+            "kink_one",
+            lambda dout, cache: dout * np.where(cache[0] >= 0, 1.0, cache[1]),
+            "almost: only x = 0 exactly is wrong. You used the slope 1 at the kink; this course "
+            "uses alpha there (x > 0 strictly gets slope 1), as it uses 0 for the plain ReLU.",
+        ),
+        Mistake(
+            "kink_zero",
+            lambda dout, cache: dout * np.where(cache[0] > 0, 1.0,
+                                                np.where(cache[0] < 0, cache[1], 0.0)),
+            "almost: only x = 0 exactly is wrong. There you used the slope 0, the plain "
+            "ReLU's choice; the leaky ReLU uses alpha at the kink: every x that is not > 0 "
+            "gets alpha, so test x > 0 and let everything else take alpha.",
+        ),
+        Mistake(
+            "no_dout",
+            lambda dout, cache: _leaky_slope(cache[0], cache[1]),
+            "you returned the local derivative (1 or alpha) alone. Multiply it by the upstream "
+            "gradient: dx = dout * slope.",
+        ),
+        Mistake(
+            "times_forward",
+            lambda dout, cache: dout * np.where(cache[0] > 0, cache[0], cache[1] * cache[0]),
+            "you multiplied dout by the forward output leaky_relu(x). The local derivative is "
+            "the slope, 1 where x > 0 and alpha elsewhere, not the value.",
+        ),
+        Mistake(
+            "sign",
+            lambda dout, cache: -dout * _leaky_slope(cache[0], cache[1]),
+            "your gradient has the wrong sign: both slopes, 1 and alpha, are positive, so dx "
+            "has the sign of dout.",
+        ),
+    ),
+    hint="unpack x, alpha = cache; dx = dout where x > 0 and alpha * dout elsewhere (also at "
+         "x = 0). np.where(x > 0, 1.0, alpha) builds the slope.",
+))
+
+
+# --- collapse_linear -----------------------------------------------------------------
+
+
+def _ref_collapse_linear(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray,
+                         b2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2)."""
+    return W1 @ W2, b1 @ W2 + b2
+
+
+def _cases_collapse(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # Square on purpose (D = H = C): W2 @ W1 or b1 + b2 then have the right shape and are
+    # named by their values.
+    sizes = [3, 4, 2]
+    if hidden:
+        sizes += [5, 1, 3]
+    cases = []
+    for n in sizes:
+        W1, b1 = rng.normal(size=(n, n)), rng.normal(size=n)
+        W2, b2 = rng.normal(size=(n, n)), rng.normal(size=n)
+        cases.append(Case((W1, b1, W2, b2), _shapes(W1=W1, b1=b1, W2=W2, b2=b2)))
+    return cases
+
+
+register(Exercise(
+    id="collapse_linear",
+    lesson=_L4,
+    reference=_ref_collapse_linear,
+    cases=_cases_collapse,
+    outputs=("W", "b"),
+    seed=402,
+    mistakes=(
+        Mistake(
+            "b_sum",
+            lambda W1, b1, W2, b2: (W1 @ W2, b1 + b2),
+            "W is right, but b1 does not reach the output unchanged: it is added before the "
+            "second layer, so it is multiplied by W2 on the way. b = b1 @ W2 + b2.",
+        ),
+        Mistake(
+            "b_no_b1",
+            lambda W1, b1, W2, b2: (W1 @ W2, b2),
+            "W is right, but b leaves out the first layer's bias. Expand (x W1 + b1) W2 + b2: "
+            "b1 @ W2 is part of the combined bias, b = b1 @ W2 + b2.",
+        ),
+        Mistake(
+            "b_no_b2",
+            lambda W1, b1, W2, b2: (W1 @ W2, b1 @ W2),
+            "W is right, but b leaves out the second layer's own bias b2: b = b1 @ W2 + b2.",
+        ),
+        Mistake(
+            "order",
+            lambda W1, b1, W2, b2: (W2 @ W1, b1 @ W2 + b2),
+            "W has its factors in the wrong order. x passes through W1 first: (x W1) W2 = "
+            "x (W1 @ W2), not W2 @ W1. (The check uses square matrices, so the shape alone "
+            "didn't give it away.)",
+        ),
+        Mistake(
+            "b_column",
+            lambda W1, b1, W2, b2: (W1 @ W2, W2 @ b1 + b2),
+            "W is right, but b uses W2 @ b1, the column-vector convention. Here a sample is a "
+            "row, x @ W1 + b1, and b1 is added to that row, so it meets W2 from the left like "
+            "x does: b = b1 @ W2 + b2.",
+        ),
+        Mistake(
+            "column_vectors",
+            lambda W1, b1, W2, b2: (W2 @ W1, W2 @ b1 + b2),
+            "you composed the layers as W2 (W1 x + b1) + b2, the column-vector convention of "
+            "many textbooks. In this course samples are rows and a layer is x @ W + b, so "
+            "the product runs the other way: W = W1 @ W2 and b = b1 @ W2 + b2.",
+        ),
+        Mistake(
+            "elementwise",
+            lambda W1, b1, W2, b2: (W1 * W2, b1 * W2 + b2),
+            "you multiplied entry by entry (*). Two layers in a row compose as a matrix "
+            "product: W = W1 @ W2 and b = b1 @ W2 + b2.",
+        ),
+    ),
+    hint="expand (x @ W1 + b1) @ W2 + b2 and collect the terms: the one with x gives W, the "
+         "rest gives b. Test it as in section 2: both sides must agree on a random x.",
+))
+
+
+# --- he_init -------------------------------------------------------------------------
+
+
+def _ref_he_init(fan_in: int, fan_out: int, rng: np.random.Generator) -> np.ndarray:
+    """He initialisation: one draw of normal(0, sqrt(2 / fan_in)), shape (fan_in, fan_out)."""
+    return init_weights(fan_in, fan_out, "he", rng)
+
+
+def _cases_he(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # Never square: a transposed shape must fail, and fan_in vs fan_out must differ.
+    sizes = [(64, 32), (10, 40), (3, 5)]
+    if hidden:
+        sizes += [(1, 4), (200, 7), (9, 2)]
+    cases = []
+    for fan_in, fan_out in sizes:
+        seed = int(rng.integers(1000))
+        cases.append(Case((fan_in, fan_out, np.random.default_rng(seed)),
+                          f"fan_in = {fan_in}, fan_out = {fan_out}, "
+                          f"rng = np.random.default_rng({seed})"))
+    return cases
+
+
+def _normal(scale_of) -> object:
+    def compute(fan_in, fan_out, rng):
+        return rng.normal(0.0, scale_of(fan_in, fan_out), size=(fan_in, fan_out))
+    return compute
+
+
+register(Exercise(
+    id="he_init",
+    lesson=_L4,
+    reference=_ref_he_init,
+    cases=_cases_he,
+    outputs=("W",),
+    seed=403,
+    mistakes=(
+        Mistake(
+            "variance_as_std",
+            _normal(lambda i, o: 2.0 / i),
+            "you passed the variance, 2 / fan_in, where rng.normal expects the standard "
+            "deviation. Take its square root: np.sqrt(2 / fan_in).",
+        ),
+        Mistake(
+            "fan_out",
+            _normal(lambda i, o: np.sqrt(2.0 / o)),
+            "you divided by fan_out. He's variance counts the inputs that add up into one "
+            "unit, fan_in (the first size): std = np.sqrt(2 / fan_in).",
+        ),
+        Mistake(
+            "lecun",
+            _normal(lambda i, o: np.sqrt(1.0 / i)),
+            "the factor 2 is missing: std = np.sqrt(1 / fan_in) is LeCun's initialisation. A "
+            "ReLU zeroes about half of its inputs, which halves the variance, and the 2 "
+            "makes up for it: std = np.sqrt(2 / fan_in).",
+        ),
+        Mistake(
+            "xavier",
+            _normal(lambda i, o: np.sqrt(2.0 / (i + o))),
+            "that is Xavier (Glorot) initialisation, sqrt(2 / (fan_in + fan_out)), made for "
+            "tanh and sigmoid. He's, for ReLU, is std = np.sqrt(2 / fan_in).",
+        ),
+        Mistake(
+            "unscaled",
+            _normal(lambda i, o: 1.0),
+            "your weights have standard deviation 1: scale the standard normal draws by "
+            "np.sqrt(2 / fan_in).",
+        ),
+        Mistake(
+            "uniform",
+            lambda i, o, rng: rng.uniform(-np.sqrt(6.0 / i), np.sqrt(6.0 / i), size=(i, o)),
+            "you drew from a uniform distribution. Its variance is right, but the exercise asks "
+            "for normal draws, which the check compares number by number: "
+            "rng.normal(0.0, np.sqrt(2 / fan_in), size=(fan_in, fan_out)).",
+        ),
+        Mistake(
+            "drawn_transposed",
+            lambda i, o, rng: rng.normal(0.0, np.sqrt(2.0 / i), size=(o, i)).T,
+            "your W has the right shape and scale, but you drew a (fan_out, fan_in) matrix "
+            "and transposed it, so the same numbers land in other places. Draw it in its own "
+            "shape: rng.normal(0.0, std, size=(fan_in, fan_out)).",
+        ),
+        Mistake(
+            "transposed",
+            lambda i, o, rng: rng.normal(0.0, np.sqrt(2.0 / i), size=(o, i)),
+            "W has its shape transposed: a layer's W is (fan_in, fan_out), so that x @ W works "
+            "for x of shape (N, fan_in).",
+        ),
+    ),
+    hint="draw all weights in one call, rng.normal(0.0, std, size=(fan_in, fan_out)), with "
+         "std = np.sqrt(2 / fan_in), and use the rng you are given (not np.random), so that "
+         "the check can repeat your draws.",
+    rtol=1e-9,
+    atol=1e-12,
+))
+
+
+# --- weight_gradient_norms -----------------------------------------------------------
+
+
+def _ref_weight_gradient_norms(grads: dict[str, np.ndarray]) -> np.ndarray:
+    """‖dW_i‖ for i = 1 … L, layer 1 first, from a dict with keys W1, b1, …, WL, bL."""
+    num_layers = sum(1 for k in grads if k.startswith("W"))
+    return np.array([np.sqrt(np.sum(grads[f"W{i}"] ** 2)) for i in range(1, num_layers + 1)])
+
+
+def _norms_variant(kind: str):
+    def compute(grads):
+        L = sum(1 for k in grads if k.startswith("W"))
+        keys = [f"W{i}" for i in range(1, L + 1)]
+        if kind == "insertion":
+            keys = [k for k in grads if k.startswith("W")]
+        elif kind == "reversed_insertion":
+            keys = [k for k in grads if k.startswith("W")][::-1]
+        elif kind == "last_first":
+            keys = keys[::-1]
+        elif kind == "lexicographic":
+            keys = sorted(keys)
+        if kind == "squared":
+            return np.array([np.sum(grads[k] ** 2) for k in keys])
+        if kind == "mean_abs":
+            return np.array([np.mean(np.abs(grads[k])) for k in keys])
+        if kind == "with_bias":
+            return np.array([np.sqrt(np.sum(grads[k] ** 2) + np.sum(grads["b" + k[1:]] ** 2))
+                             for k in keys])
+        if kind == "max_abs":
+            return np.array([np.max(np.abs(grads[k])) for k in keys])
+        return np.array([np.sqrt(np.sum(grads[k] ** 2)) for k in keys])
+    return compute
+
+
+def _cases_norms(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # Most dicts come as MLP.loss returns them, last layer first. The first case has its keys
+    # shuffled, so that an answer that follows (or reverses) the dict's order fails, and 11
+    # layers, so that sorting the keys as strings ("W10" before "W2") fails too; being first,
+    # it also keeps a correct answer returned as a list from being blamed on a known mistake.
+    specs = [(11, "shuffled"), (3, "backward"), (4, "backward")]
+    if hidden:
+        specs += [(2, "backward"), (12, "forward"), (1, "backward"), (6, "shuffled")]
+    cases = []
+    for depth, order in specs:
+        widths = rng.integers(2, 6, size=depth + 1)
+        layers: list[int] = list(range(depth, 0, -1))
+        if order == "forward":
+            layers = layers[::-1]
+        elif order == "shuffled":
+            layers = [int(i) for i in rng.permutation(layers)]
+        grads = {}
+        for i in layers:
+            scale = 10.0 ** rng.uniform(-3, 1)
+            grads[f"W{i}"] = scale * rng.normal(size=(widths[i - 1], widths[i]))
+            grads[f"b{i}"] = scale * rng.normal(size=widths[i])
+        keys = ", ".join(grads)
+        cases.append(Case((grads,), f"a {depth}-layer network, grads with keys {keys}"))
+    return cases
+
+
+register(Exercise(
+    id="weight_gradient_norms",
+    lesson=_L4,
+    reference=_ref_weight_gradient_norms,
+    cases=_cases_norms,
+    outputs=("norms",),
+    seed=404,
+    mistakes=(
+        Mistake(
+            "insertion_order",
+            _norms_variant("insertion"),
+            "your norms follow the order of the dict's keys, which is not the order of the "
+            "layers (MLP.loss fills grads from the last layer back, and a dict can come in any "
+            "order). Loop over the layer numbers instead, grads[f'W{i}'] for i = 1, 2, …, L, "
+            "so that norms[0] is layer 1 (next to the input).",
+        ),
+        Mistake(
+            "reversed_insertion",
+            _norms_variant("reversed_insertion"),
+            "you reversed the dict's order of keys. That happens to work for MLP.loss, which "
+            "fills grads from the last layer back, but not for a dict in another order, such "
+            "as the one in this check. Build each key from its layer number: grads[f'W{i}'] "
+            "for i in range(1, L + 1).",
+        ),
+        Mistake(
+            "last_layer_first",
+            _norms_variant("last_first"),
+            "your norms are right but in reverse order, layer L first. Put layer 1 (next to "
+            "the input) first: norms[i - 1] is the norm of grads[f'W{i}'], i = 1, …, L.",
+        ),
+        Mistake(
+            "lexicographic",
+            _norms_variant("lexicographic"),
+            "sorted() orders the keys as strings, so 'W10' comes before 'W2'. Build the keys "
+            "from the layer numbers instead: grads[f'W{i}'] for i in range(1, L + 1).",
+        ),
+        Mistake(
+            "squared",
+            _norms_variant("squared"),
+            "you returned the squared norm, the sum of squares. Take its square root: "
+            "np.sqrt(np.sum(dW ** 2)), or np.linalg.norm(dW).",
+        ),
+        Mistake(
+            "mean_abs",
+            _norms_variant("mean_abs"),
+            "you returned the mean absolute value of each dW. The norm is the square root of "
+            "the sum of the squares of all its entries: np.linalg.norm(dW).",
+        ),
+        Mistake(
+            "max_abs",
+            _norms_variant("max_abs"),
+            "you returned the largest entry of each dW. The norm is the square root of the sum "
+            "of the squares of all its entries: np.linalg.norm(dW).",
+        ),
+        Mistake(
+            "with_bias",
+            _norms_variant("with_bias"),
+            "you included the bias gradients. Measure the weight matrices only: one norm per "
+            "dW_i, and leave the b_i keys out.",
+        ),
+    ),
+    hint="count the layers, L = the number of keys that start with 'W'; then for i = 1 … L "
+         "return np.linalg.norm(grads[f'W{i}']), in that order, as one array of shape (L,).",
+    rtol=1e-9,
+    atol=0.0,
+))
+
+
+# --- dead_relu_fraction --------------------------------------------------------------
+
+
+def _ref_dead_relu_fraction(H: np.ndarray) -> float:
+    """The fraction of units (columns) whose ReLU output is 0 for every sample (row)."""
+    return float(np.mean(np.all(H == 0, axis=0)))
+
+
+def _cases_dead(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    specs = [(20, 8, 3), (15, 10, 2), (30, 6, 4)]
+    if hidden:
+        specs += [(40, 12, 0), (10, 5, 5), (25, 16, 7)]
+    cases = []
+    for n, h, n_dead in specs:
+        # Biases spread from off-ish to on: many zeros in live units too, as in a real layer.
+        H = np.maximum(rng.normal(size=(n, h)) + rng.uniform(-1.0, 1.0, size=h), 0.0)
+        H[:, 0] = np.maximum(H[:, 0], 0.1)  # one unit never off
+        H[rng.integers(n), :] = 0.0  # one sample switches every unit off
+        dead = rng.choice(np.arange(2, h), size=min(n_dead, h - 2), replace=False)
+        H[:, dead] = 0.0
+        # Unit 1 is barely alive: positive, by a little, for a single sample only. Small is
+        # not dead: it still passes gradient for that sample.
+        H[:, 1] = 0.0
+        H[rng.integers(n), 1] = 1e-3
+        cases.append(Case((H,), f"H {H.shape}, {len(dead)} dead units, one unit positive "
+                                "(0.001) for a single sample only, one sample with every unit "
+                                "at 0"))
+    if hidden:
+        H = np.maximum(rng.normal(size=(1, 6)), 0.0)
+        cases.append(Case((H,), f"H {H.shape}, a batch of one sample"))
+    return cases
+
+
+register(Exercise(
+    id="dead_relu_fraction",
+    lesson=_L4,
+    reference=_ref_dead_relu_fraction,
+    cases=_cases_dead,
+    outputs=("fraction",),
+    seed=405,
+    mistakes=(
+        Mistake(
+            "zero_entries",
+            lambda H: float(np.mean(H == 0)),
+            "you counted zero entries, not dead units. A live ReLU unit outputs 0 for many "
+            "samples; it is dead only if its whole column is 0: np.all(H == 0, axis=0).",
+        ),
+        Mistake(
+            "any_zero",
+            lambda H: float(np.mean(np.any(H == 0, axis=0))),
+            "you counted units that are 0 for *some* sample. A unit is dead when it is 0 for "
+            "*every* sample in the batch: np.all, not np.any.",
+        ),
+        Mistake(
+            "per_sample",
+            lambda H: float(np.mean(np.all(H == 0, axis=1))),
+            "you reduced over the wrong axis: that is the fraction of samples for which every "
+            "unit is 0. Units are the columns of H, shape (N, units); reduce over the samples, "
+            "axis=0.",
+        ),
+        Mistake(
+            "count",
+            lambda H: int(np.sum(np.all(H == 0, axis=0))),
+            "you returned the number of dead units; return the fraction, divided by the number "
+            "of units H.shape[1] (np.mean of the boolean array does both).",
+        ),
+        Mistake(
+            "per_sample_count",
+            lambda H: float(np.sum(np.all(H == 0, axis=0)) / H.shape[0]),
+            "you divided the number of dead units by the number of samples, H.shape[0]. The "
+            "fraction is of units: divide by the number of columns, H.shape[1] (or take "
+            "np.mean of the per-unit True/False array).",
+        ),
+        Mistake(
+            "alive",
+            lambda H: float(np.mean(np.any(H > 0, axis=0))),
+            "you returned the fraction of units that are alive (positive for some sample). The "
+            "question is the other one: the fraction that is 0 for every sample.",
+        ),
+    ),
+    hint="per unit (column), ask whether it is exactly 0 for every sample: np.all(H == 0, "
+         "axis=0) has one True/False per unit; the fraction is its mean, as a float. A unit "
+         "that is positive for one sample, however little, is alive.",
+))
+
+# ---------------------------------------------------------------------------------
+# Lesson 05_momentum
+# ---------------------------------------------------------------------------------
+
+_L5 = "05_momentum"
+
+
+
+# --- sgd_momentum and nesterov: cases ---------------------------------------------------
+
+
+def _cases_momentum(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    """Configs with and without a velocity: a velocity that isn't read or kept shows."""
+    specs: list[tuple[tuple[int, ...], float, float, bool]] = [
+        ((3,), 0.1, 0.9, False),     # the first step: no velocity yet
+        ((2, 3), 0.05, 0.9, True),   # a later step: the config carries a velocity
+        ((4,), 0.2, 0.5, True),
+    ]
+    if hidden:
+        specs += [((3, 2), 0.01, 0.99, True), ((5,), 0.3, 0.0, True), ((1,), 0.1, 0.8, False),
+                  ((2, 2), 0.07, 0.6, True)]
+    cases = []
+    for shape, lr, beta, with_velocity in specs:
+        w, dw = rng.normal(size=shape), rng.normal(size=shape)
+        config: dict[str, Any] = {"learning_rate": lr, "momentum": beta}
+        state = "no velocity yet (the first step)"
+        if with_velocity:
+            config["velocity"] = rng.normal(0.0, 0.3, size=shape)
+            state = "config['velocity'] from earlier steps"
+        cases.append(Case((w, dw, config), f"{_shapes(w=w, dw=dw)}, learning_rate={lr}, "
+                                           f"momentum={beta}, {state}"))
+    if hidden:
+        w, dw = rng.normal(size=3), np.zeros(3)
+        config = {"learning_rate": 0.1, "momentum": 0.9, "velocity": rng.normal(size=3)}
+        cases.append(Case((w, dw, config), "dw = 0 with a velocity: w keeps coasting"))
+    return cases
+
+
+def _parts(w: np.ndarray, config: dict[str, Any]) -> tuple[float, float, np.ndarray]:
+    v = config.get("velocity")
+    return (config["learning_rate"], config["momentum"],
+            np.zeros_like(w) if v is None else np.asarray(v))
+
+
+def _momentum_variant(kind: str):
+    """A wrong sgd_momentum: `kind` names the slip."""
+    def compute(w, dw, config):
+        lr, beta, v_old = _parts(w, config)
+        v = beta * v_old - lr * dw
+        store = True
+        if kind == "not_stored":
+            step, store = v, False
+        elif kind == "ignored":
+            v = -lr * dw
+            step = v
+        elif kind == "step_sign":
+            step = -v
+        elif kind == "beta_on_gradient":
+            v = v_old - beta * lr * dw
+            step = v
+        elif kind == "swapped":
+            v = lr * v_old - beta * dw
+            step = v
+        elif kind == "lr_twice":
+            step = lr * v
+        elif kind == "old_velocity":
+            step = v_old
+        elif kind == "ema":
+            v = beta * v_old + (1 - beta) * dw
+            step = -lr * v
+        elif kind == "opposite":
+            v = beta * v_old + lr * dw
+            step = -v
+        elif kind == "gradient_sign":
+            v = beta * v_old + lr * dw
+            step = v
+        elif kind == "pytorch":
+            v = beta * v_old + dw
+            step = -lr * v
+        else:  # pragma: no cover
+            raise ValueError(kind)
+        if store:
+            config["velocity"] = v
+        return w + step, config
+    return compute
+
+
+def _nesterov_variant(kind: str):
+    """A wrong nesterov: `kind` names the slip."""
+    def compute(w, dw, config):
+        lr, beta, v_prev = _parts(w, config)
+        if kind == "ignored":
+            v_prev = np.zeros_like(w)
+        v = beta * v_prev - lr * dw
+        step = {
+            "plain": v,
+            "no_one_plus_beta": -beta * v_prev + v,
+            "one_minus_beta": -beta * v_prev + (1 - beta) * v,
+            "correction_sign": beta * v_prev + (1 + beta) * v,
+            "step_sign": beta * v_prev - (1 + beta) * v,
+            "not_stored": -beta * v_prev + (1 + beta) * v,
+            "ignored": (1 + beta) * v,
+        }[kind]
+        if kind != "not_stored":
+            config["velocity"] = v
+        return w + step, config
+    return compute
+
+
+_NOT_STORED = (
+    "next_w is right, but config['velocity'] still holds the old velocity (or none): the new "
+    "one was never stored. The next call starts from the config, so keep it there: "
+    "config['velocity'] = v, then return w + ..., config."
+)
+_IGNORED = (
+    "you start from a zero velocity at every step, so this is plain gradient descent. Read the "
+    "velocity the previous step stored, v = config.get('velocity', np.zeros_like(w)), and "
+    "build the new one from it."
+)
+
+register(Exercise(
+    id="sgd_momentum",
+    lesson=_L5,
+    reference=optim.sgd_momentum,
+    cases=_cases_momentum,
+    outputs=("next_w", "config"),
+    mutable=(2,),
+    seed=501,
+    mistakes=(
+        Mistake("velocity_not_stored", _momentum_variant("not_stored"), _NOT_STORED),
+        Mistake("velocity_ignored", _momentum_variant("ignored"), _IGNORED),
+        Mistake(
+            "step_sign",
+            _momentum_variant("step_sign"),
+            "the step has the wrong sign: with v = β·v − lr·dw the velocity already points "
+            "downhill (its −lr·dw), so the update adds it, w + v. Subtracting it climbs.",
+        ),
+        Mistake(
+            "gradient_sign",
+            _momentum_variant("gradient_sign"),
+            "the gradient enters the velocity with the wrong sign: v = β·v + lr·dw, then w + v, "
+            "climbs uphill. The velocity must point downhill, v = β·v − lr·dw (minus lr·dw), "
+            "and the step adds it: w + v.",
+        ),
+        Mistake(
+            "opposite_convention",
+            _momentum_variant("opposite"),
+            "you store the velocity with the opposite sign (v = β·v + lr·dw, then w − v). On its "
+            "own that is the same algorithm, but config['velocity'] has a meaning other code "
+            "reads: in this course it is the step itself, v = β·v − lr·dw and w + v. Flip both "
+            "signs.",
+        ),
+        Mistake(
+            "old_velocity",
+            _momentum_variant("old_velocity"),
+            "you moved w with the old velocity and updated v afterwards, so every step is one "
+            "gradient late. Compute the new velocity first, v = β·v − lr·dw, then step with it.",
+        ),
+        Mistake(
+            "lr_twice",
+            _momentum_variant("lr_twice"),
+            "the learning rate is applied twice: it is already inside v = β·v − lr·dw, so the "
+            "step is w + v, not w + lr·v.",
+        ),
+        Mistake(
+            "beta_on_gradient",
+            _momentum_variant("beta_on_gradient"),
+            "β multiplies the gradient instead of the old velocity. The old velocity is what "
+            "fades: v = β·v − lr·dw (β·v, then minus lr·dw).",
+        ),
+        Mistake(
+            "swapped_hyperparameters",
+            _momentum_variant("swapped"),
+            "learning_rate and momentum are swapped: v = β·v − lr·dw, with β = "
+            "config['momentum'] on the velocity and lr = config['learning_rate'] on the gradient.",
+        ),
+        Mistake(
+            "ema_form",
+            _momentum_variant("ema"),
+            "this is the 'moving average' form, v = β·v + (1 − β)·dw and w − lr·v. It is a real "
+            "variant, but its steps are (1 − β) times smaller, and its v is an average gradient, "
+            "not a step. This course's (and the package's) form is v = β·v − lr·dw, w + v.",
+        ),
+        Mistake(
+            "pytorch_form",
+            _momentum_variant("pytorch"),
+            "this is PyTorch's form, v = β·v + dw and w − lr·v, which keeps the learning rate out "
+            "of the velocity. Here the velocity is the step itself: v = β·v − lr·dw, then w + v.",
+        ),
+    ),
+    hint="v = config['momentum'] · v_old − config['learning_rate'] · dw (v_old: "
+         "config.get('velocity', zeros)), store config['velocity'] = v, return w + v, config. "
+         "See section 2, 'Momentum: a velocity'.",
+))
+
+register(Exercise(
+    id="nesterov",
+    lesson=_L5,
+    reference=optim.nesterov,
+    cases=_cases_momentum,
+    outputs=("next_w", "config"),
+    mutable=(2,),
+    seed=502,
+    mistakes=(
+        Mistake(
+            "plain_momentum",
+            _nesterov_variant("plain"),
+            "this is plain momentum's step, w + v_new. Either the look-ahead correction is "
+            "missing, or you overwrote the old velocity before using it: keep v_prev = "
+            "config.get('velocity', ...) and return w − β·v_prev + (1 + β)·v_new.",
+        ),
+        Mistake(
+            "no_one_plus_beta",
+            _nesterov_variant("no_one_plus_beta"),
+            "the new velocity needs the factor (1 + β): one v_new for this step and β·v_new for "
+            "the next look-ahead. w − β·v_prev + (1 + β)·v_new.",
+        ),
+        Mistake(
+            "one_minus_beta",
+            _nesterov_variant("one_minus_beta"),
+            "the factor on the new velocity is (1 + β), not (1 − β): one v_new for this step "
+            "plus β·v_new for the next look-ahead. w − β·v_prev + (1 + β)·v_new.",
+        ),
+        Mistake(
+            "correction_sign",
+            _nesterov_variant("correction_sign"),
+            "the correction term has the wrong sign: the last look-ahead, β·v_prev, is taken "
+            "back, so it is subtracted: w − β·v_prev + (1 + β)·v_new.",
+        ),
+        Mistake(
+            "step_sign",
+            _nesterov_variant("step_sign"),
+            "the whole step has the wrong sign: v_new = β·v_prev − lr·dw already points "
+            "downhill, so it is added: w − β·v_prev + (1 + β)·v_new.",
+        ),
+        Mistake("velocity_not_stored", _nesterov_variant("not_stored"), _NOT_STORED),
+        Mistake("velocity_ignored", _nesterov_variant("ignored"), _IGNORED),
+    ),
+    hint="v_prev = config.get('velocity', zeros); v_new = β·v_prev − lr·dw; store v_new in "
+         "config['velocity']; return w − β·v_prev + (1 + β)·v_new, config. See section 3, "
+         "'Nesterov momentum'.",
+))
+
+
+# --- lr_per_step ----------------------------------------------------------------------
+
+
+def _ref_lr_per_step(lr0, drop, every, epochs, steps_per_epoch):
+    """Step decay, one learning rate per training step: lr0 · drop^⌊epoch / every⌋."""
+    epoch = np.arange(epochs * steps_per_epoch) // steps_per_epoch
+    return lr0 * drop ** (epoch // every).astype(np.float64)
+
+
+def _lr_variant(kind: str):
+    def compute(lr0, drop, every, epochs, steps_per_epoch):
+        step = np.arange(epochs * steps_per_epoch)
+        epoch = step // steps_per_epoch
+        if kind == "per_step":
+            return lr0 * drop ** (step // every).astype(np.float64)
+        if kind == "from_one":
+            return lr0 * drop ** ((epoch + 1) // every).astype(np.float64)
+        if kind == "no_floor":
+            return lr0 * drop ** (epoch / every)
+        if kind == "times_k":
+            return lr0 * drop * (epoch // every).astype(np.float64)
+        if kind == "per_epoch":
+            return lr0 * drop ** (np.arange(epochs) // every).astype(np.float64)
+        if kind == "every_epoch":
+            return lr0 * drop ** epoch.astype(np.float64)
+        if kind == "tile":
+            per_epoch = lr0 * drop ** (np.arange(epochs) // every).astype(np.float64)
+            return np.tile(per_epoch, steps_per_epoch)
+        if kind == "table":
+            per_epoch = lr0 * drop ** (np.arange(epochs) // every).astype(np.float64)
+            return np.repeat(per_epoch[:, None], steps_per_epoch, axis=1)
+        if kind == "inside_loop":
+            rates, lr = [], float(lr0)
+            for e in range(epochs):
+                for _ in range(steps_per_epoch):
+                    if e > 0 and e % every == 0:
+                        lr *= drop  # at every step of a drop epoch, not once
+                    rates.append(lr)
+            return np.array(rates)
+        raise ValueError(kind)  # pragma: no cover
+    return compute
+
+
+def _cases_lr(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    specs = [(0.1, 0.5, 2, 6, 3), (1.0, 0.1, 3, 7, 2), (0.05, 0.8, 2, 5, 4)]
+    if hidden:
+        specs += [(0.3, 0.5, 1, 4, 3), (2.0, 0.25, 5, 5, 4), (0.2, 0.5, 3, 9, 1),
+                  (0.01, 0.9, 4, 10, 2)]
+    return [Case(s, f"lr0={s[0]}, drop={s[1]}, every={s[2]}, epochs={s[3]}, "
+                    f"steps_per_epoch={s[4]}") for s in specs]
+
+
+register(Exercise(
+    id="lr_per_step",
+    lesson=_L5,
+    reference=_ref_lr_per_step,
+    cases=_cases_lr,
+    outputs=("rates",),
+    seed=503,
+    mistakes=(
+        Mistake(
+            "per_step",
+            _lr_variant("per_step"),
+            "the rate drops every `every` steps, not every `every` epochs. Work out each "
+            "step's epoch first, epoch = step // steps_per_epoch, and decay by that.",
+        ),
+        Mistake(
+            "epochs_from_one",
+            _lr_variant("from_one"),
+            "every drop comes one epoch early: epochs are counted from 0 here, so epochs 0 … "
+            "every−1 all train at lr0. Use epoch // every with epoch = 0, 1, 2, …",
+        ),
+        Mistake(
+            "no_floor",
+            _lr_variant("no_floor"),
+            "drop^(epoch / every) decays a little every epoch (that is exponential decay). Step "
+            "decay holds the rate for `every` epochs: use the whole number of drops, "
+            "epoch // every.",
+        ),
+        Mistake(
+            "times_k",
+            _lr_variant("times_k"),
+            "lr0 · drop · k multiplies by the number of drops k, so the first epochs get a rate "
+            "of 0. Each drop multiplies the rate by `drop` again: lr0 · drop ** k.",
+        ),
+        Mistake(
+            "drop_at_every_step",
+            _lr_variant("inside_loop"),
+            "in an epoch where the rate drops, you multiply by `drop` at every step of that "
+            "epoch, not once. Compute each epoch's rate from the epoch number, "
+            "lr0 · drop ** (epoch // every), rather than shrinking a running value.",
+        ),
+        Mistake(
+            "one_per_epoch",
+            _lr_variant("per_epoch"),
+            "you returned one rate per epoch; the function returns one per step. Repeat each "
+            "epoch's rate steps_per_epoch times (np.repeat does it).",
+        ),
+        Mistake(
+            "every_ignored",
+            _lr_variant("every_epoch"),
+            "the rate drops at every epoch, lr0 · drop ** epoch: `every` is missing. Step decay "
+            "holds each rate for `every` epochs: lr0 · drop ** (epoch // every).",
+        ),
+        Mistake(
+            "tile_not_repeat",
+            _lr_variant("tile"),
+            "the rates are in the wrong order: np.tile(rates, k) repeats the whole list of epoch "
+            "rates k times ([a, b, a, b]), while each epoch's rate should repeat in place for its "
+            "steps ([a, a, b, b]): np.repeat(rates, steps_per_epoch).",
+        ),
+        Mistake(
+            "table_not_flat",
+            _lr_variant("table"),
+            "you returned a table, one row per epoch and one column per step. The function "
+            "returns one flat array in step order: flatten it with .ravel(), or build it with "
+            "np.repeat(per_epoch_rates, steps_per_epoch).",
+        ),
+    ),
+    hint="rates has epochs · steps_per_epoch entries; step s belongs to epoch "
+         "s // steps_per_epoch and trains at lr0 · drop ** (epoch // every). See section 4, "
+         "'Learning-rate schedules'.",
+))
+
+
+# --- minibatches ----------------------------------------------------------------------
+
+
+def _ref_minibatches(n, batch_size, rng):
+    """Shuffle 0 … n−1 once (rng.permutation) and cut it into batches; the last may be short."""
+    order = rng.permutation(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def _mb_variant(kind: str):
+    def compute(n, batch_size, rng):
+        if kind == "no_shuffle":
+            order = np.arange(n)
+        elif kind == "replacement":
+            order = rng.integers(0, n, size=n)
+        elif kind == "choice":
+            order = rng.choice(n, size=n, replace=False)
+        else:
+            order = rng.permutation(n)
+        if kind == "batch_order":
+            batches = [np.arange(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
+            return [batches[k] for k in rng.permutation(len(batches))]
+        if kind == "within_batch":
+            return [rng.permutation(np.arange(i, min(i + batch_size, n)))
+                    for i in range(0, n, batch_size)]
+        if kind == "array_split":
+            return np.array_split(order, max(n // batch_size, 1))
+        batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+        if kind == "drop_last" and len(batches[-1]) < batch_size:
+            batches = batches[:-1]
+        if kind == "pad_last" and len(batches[-1]) < batch_size:
+            batches[-1] = np.concatenate([batches[-1], order[:batch_size - len(batches[-1])]])
+        return batches
+    return compute
+
+
+def _cases_minibatches(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    specs = [(10, 4), (23, 5), (17, 8)]
+    if hidden:
+        specs += [(12, 4), (3, 5), (7, 1), (50, 16)]
+    cases = []
+    for n, batch_size in specs:
+        # Each case brings its own seeded generator: the check replays its draws.
+        seed = int(rng.integers(0, 2**31))
+        cases.append(Case((n, batch_size, np.random.default_rng(seed)),
+                          f"n={n}, batch_size={batch_size}"))
+    return cases
+
+
+register(Exercise(
+    id="minibatches",
+    lesson=_L5,
+    reference=_ref_minibatches,
+    cases=_cases_minibatches,
+    outputs=("batches",),
+    seed=504,
+    mistakes=(
+        Mistake(
+            "drop_last",
+            _mb_variant("drop_last"),
+            "the last, shorter batch is missing, so a few examples are never trained on in "
+            "this epoch. Keep it: range(0, n, batch_size) with order[i:i + batch_size] gives it "
+            "automatically.",
+        ),
+        Mistake(
+            "pad_last",
+            _mb_variant("pad_last"),
+            "you filled the last batch up to batch_size with examples from the start, so some "
+            "examples count twice in this epoch. Leave the last batch short.",
+        ),
+        Mistake(
+            "no_shuffle",
+            _mb_variant("no_shuffle"),
+            "the batches are in the data's own order: shuffle first, order = "
+            "rng.permutation(n). Unshuffled, every epoch sees the same batches, and sorted data "
+            "would give batches of one class.",
+        ),
+        Mistake(
+            "with_replacement",
+            _mb_variant("replacement"),
+            "you drew indices with replacement (rng.integers or rng.choice(n, n)): some examples "
+            "appear twice in an epoch and others not at all. An epoch uses each example once: "
+            "order = rng.permutation(n).",
+        ),
+        Mistake(
+            "shuffled_within_batches",
+            _mb_variant("within_batch"),
+            "you shuffled inside each batch, so each batch still holds neighbouring examples. "
+            "Shuffle all n indices first, then cut: order = rng.permutation(n).",
+        ),
+        Mistake(
+            "shuffled_batch_order",
+            _mb_variant("batch_order"),
+            "you shuffled the order of the batches, but each batch still holds the same run of "
+            "neighbouring examples every epoch. Shuffle the n indices themselves, order = "
+            "rng.permutation(n), then cut.",
+        ),
+        Mistake(
+            "array_split",
+            _mb_variant("array_split"),
+            "np.array_split(order, k) cuts into k nearly equal parts, not into batches of "
+            "batch_size. Slice instead: [order[i:i + batch_size] for i in range(0, n, "
+            "batch_size)].",
+        ),
+        Mistake(
+            "choice_not_permutation",
+            _mb_variant("choice"),
+            "rng.choice(n, n, replace=False) is a fine shuffle, but it draws different numbers "
+            "from the generator, and the check replays the exercise's draws: use "
+            "rng.permutation(n), called once.",
+        ),
+    ),
+    hint="order = rng.permutation(n), with the rng you were given (not np.random.permutation "
+         "or a new generator: the check replays its draws), called once; then "
+         "[order[i:i + batch_size] for i in range(0, n, batch_size)]: every index exactly once, "
+         "the last batch possibly shorter. "
+         "See section 1, 'Full batch, mini-batches and SGD'.",
 ))

@@ -17,7 +17,7 @@ from backprop._checks import as_array, as_labels, trusted
 from backprop.layers import affine_backward, affine_forward
 from backprop.losses import binary_cross_entropy_with_logits, mse_loss, softmax_cross_entropy
 
-__all__ = ["ACTIVATIONS", "INITS", "LOSSES", "MLP", "init_weights"]
+__all__ = ["ACTIVATIONS", "INITS", "LOSSES", "MLP", "init_weights", "layer_gradient_norms"]
 
 ACTIVATIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "relu": (act.relu_forward, act.relu_backward),
@@ -198,6 +198,26 @@ class MLP:
                 caches.append((fc_cache, act_cache))
         return h, caches
 
+    def hidden_activations(self, X: np.ndarray) -> list[np.ndarray]:
+        """The output of every hidden layer's activation, first layer first (lesson 4).
+
+        Args:
+            X: Inputs of shape (N, sizes[0]).
+
+        Returns:
+            One array per hidden layer, layer i of shape (N, sizes[i]).
+        """
+        X = self._check_input(X)
+        forward_act = ACTIVATIONS[self.activation][0]
+        outputs = []
+        h = X
+        with trusted(), np.errstate(over="ignore", invalid="ignore"):
+            for i in range(1, self.num_layers):
+                a, _ = affine_forward(h, self.params[f"W{i}"], self.params[f"b{i}"])
+                h, _ = forward_act(a)
+                outputs.append(h)
+        return outputs
+
     def backward(self, dscores: np.ndarray, caches: list[Any]) -> dict[str, np.ndarray]:
         """Run the backward pass from dL/dscores through every layer, last first.
 
@@ -269,3 +289,21 @@ class MLP:
         pred = self.predict(X)
         y = as_labels(y, "y", len(pred), of="X")
         return float(np.mean(pred == y))
+
+
+def layer_gradient_norms(model: MLP, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The size of each layer's weight gradient, ‖dW_i‖ (Frobenius norm), input layer first.
+
+    Introduced in lesson 4: in a deep sigmoid network these shrink toward the input
+    (vanishing gradients); with too large an initial scale they grow (exploding ones).
+
+    Args:
+        model: The network.
+        X: Inputs of shape (N, sizes[0]).
+        y: Labels or targets, as for `model.loss`.
+
+    Returns:
+        norms: Shape (L,), norms[i - 1] = sqrt(sum(dW_i ** 2)) for layer i = 1 … L.
+    """
+    _, grads = model.loss(X, y)
+    return np.array([np.linalg.norm(grads[f"W{i}"]) for i in range(1, model.num_layers + 1)])

@@ -5,6 +5,10 @@
 - `plot_decision_boundary`: the plane shaded by the class a model predicts, with the data on top
   (lessons 2 and 3).
 - `show_digits`: a grid of 8×8 digit images, with wrong predictions in red (lesson 3).
+- `plot_gradient_norms`: the gradient norm of every layer of a deep network, one line per
+  network, to see gradients vanish or explode (lesson 4).
+- `plot_activation_distributions`: a histogram of every layer's activations (lesson 4).
+- `plot_trajectories`: optimisers' paths over the contours of a 2-D loss surface (lesson 5).
 
 Every function draws on the axes it is given, or on a new figure, and returns what it drew on.
 None of them calls `plt.show()`: a notebook shows the figure at the end of the cell.
@@ -32,8 +36,17 @@ from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 
 from backprop._checks import as_array, as_labels
 from backprop.scalar import Value
+from backprop.surfaces import Surface
 
-__all__ = ["plot_decision_boundary", "plot_history", "plot_losses", "show_digits"]
+__all__ = [
+    "plot_activation_distributions",
+    "plot_decision_boundary",
+    "plot_gradient_norms",
+    "plot_history",
+    "plot_losses",
+    "plot_trajectories",
+    "show_digits",
+]
 
 _RED = "#c53030"  # the same red as graph.py: something went wrong
 _RAW_ALPHA = 0.3  # the raw curve under a moving average
@@ -566,3 +579,204 @@ def show_digits(
         a.set_title(" ".join(parts), fontsize=10, color=_RED if wrong else "black",
                     fontweight="bold" if wrong else "normal")
     return grid
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 4: what depth does to gradients and activations
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_gradient_norms(
+    norms: Mapping[str, Sequence[float] | np.ndarray],
+    ax: Axes | None = None,
+    *,
+    log: bool = True,
+    title: str | None = None,
+) -> Axes:
+    """Plot the gradient norm of each layer, one line per network.
+
+    Introduced in lesson 4. Layer 1 (next to the input) is on the left; a line that falls
+    toward the left shows gradients vanishing on their way back, one that rises shows them
+    exploding.
+
+    Args:
+        norms: A label (e.g. "sigmoid") → the norms of layers 1 … L, a sequence or an array of
+            shape (L,), e.g. from `models.layer_gradient_norms`.
+        ax: Axes to draw on; a new figure is made when omitted.
+        log: A logarithmic norm axis (the default: the norms span many powers of ten). Zeros
+            can't be drawn on it; they are marked at the bottom edge.
+        title: Title of the axes.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If norms is not a mapping of labels to numbers.
+        ValueError: If it is empty, or a series is empty, negative or NaN.
+    """
+    if not isinstance(norms, Mapping) or not norms:
+        raise TypeError("norms must be a non-empty dict of label -> per-layer norms, e.g. "
+                        "{'sigmoid': layer_gradient_norms(net, X, y)}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+    longest = 1
+    for label, values in norms.items():
+        arr = _series(values, f"norms[{label!r}]")
+        if np.any(np.isnan(arr)) or np.any(arr < 0):
+            raise ValueError(f"norms[{label!r}] must hold norms (>= 0, no NaN), got {arr}.")
+        layers = np.arange(1, len(arr) + 1)
+        longest = max(longest, len(arr))
+        shown = np.where(arr > 0, arr, np.nan) if log else arr
+        (line,) = ax.plot(layers, shown, marker="o", label=str(label))
+        if log and np.any(arr == 0):
+            # A zero gradient (every unit dead) has no place on a log axis: mark it below.
+            ax.plot(layers[arr == 0], np.zeros(np.sum(arr == 0)), "v", color=line.get_color(),
+                    clip_on=False, transform=ax.get_xaxis_transform())
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("layer (1 = next to the input)")
+    ax.set_ylabel("‖dW‖ (gradient norm)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0.5, longest + 0.5)
+    ax.legend()
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def plot_activation_distributions(
+    activations: Sequence[np.ndarray],
+    axes: Sequence[Axes] | np.ndarray | None = None,
+    *,
+    bins: int = 40,
+    title: str | None = None,
+) -> np.ndarray:
+    """Draw a histogram of each hidden layer's activations, one small panel per layer.
+
+    Introduced in lesson 4. With a good initialisation the spread stays about the same from
+    layer to layer; with a poor one it collapses to 0, or piles up at a sigmoid's 0 and 1
+    (saturation), where the derivative is nearly 0.
+
+    Args:
+        activations: One array per hidden layer, e.g. `MLP.hidden_activations(X)`; layer i
+            of any shape, usually (N, H_i).
+        axes: As many axes as layers; a new row of panels is made when omitted.
+        bins: Histogram bins per panel.
+        title: A title over the panels.
+
+    Returns:
+        The axes, an array of shape (L,).
+
+    Raises:
+        TypeError: If activations is not a sequence of arrays.
+        ValueError: If it is empty, holds NaN, or `axes` has the wrong length.
+    """
+    if isinstance(activations, np.ndarray) or not isinstance(activations, Sequence) \
+            or not activations:
+        raise TypeError("activations must be a non-empty list of arrays, one per layer, "
+                        "e.g. net.hidden_activations(X).")
+    bins = _count(bins, "bins")
+    layers = []
+    for i, a in enumerate(activations, start=1):
+        a = np.asarray(a, dtype=np.float64).ravel()
+        if np.isnan(a).any():
+            raise ValueError(f"the activations of layer {i} contain NaN; the network "
+                             "overflowed. Use a smaller weight scale.")
+        layers.append(a)
+    if axes is None:
+        cols = len(layers)
+        # One x range for all panels: a spread that collapses layer by layer must look it.
+        fig, axes = plt.subplots(1, cols, figsize=(min(1.7 * cols + 1, 16), 2.6),
+                                 layout="constrained", sharex=True, sharey=True, squeeze=False)
+        axes = axes[0]
+        if title is not None:
+            fig.suptitle(title)
+    axes = np.asarray(axes, dtype=object).ravel()
+    if len(axes) != len(layers):
+        raise ValueError(f"got {len(axes)} axes for {len(layers)} layers; give one per layer.")
+    finite_all = np.concatenate([a[np.isfinite(a)] for a in layers])
+    low, high = (finite_all.min(), finite_all.max()) if finite_all.size else (-1.0, 1.0)
+    # The same bins in every panel: a layer whose values collapse to one spike shows as one
+    # tall bar, rather than as a spread redrawn at a finer scale.
+    edges = np.linspace(low, high if high > low else low + 1.0, bins + 1)
+    for i, (ax, a) in enumerate(zip(axes, layers, strict=True), start=1):
+        finite = a[np.isfinite(a)]
+        # Weights: each panel shows fractions of its units, comparable across layers.
+        ax.hist(finite, bins=edges, weights=np.full(len(finite), 1 / max(len(finite), 1)))
+        ax.set_title(f"layer {i}\nstd {finite.std():.2g}", fontsize=9)
+        ax.tick_params(labelsize=8)
+    axes[0].set_ylabel("fraction of units")
+    return axes
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 5: optimisers on a loss surface
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_trajectories(
+    surface: Surface,
+    paths: Mapping[str, np.ndarray],
+    ax: Axes | None = None,
+    *,
+    levels: int = 30,
+    title: str | None = None,
+) -> Axes:
+    """Draw a loss surface's contours and the path each optimiser took across it.
+
+    Introduced in lesson 5. The minima are marked with stars and saddle points with
+    crosses; each path starts at a circle and ends at a square.
+
+    Args:
+        surface: From `backprop.surfaces`.
+        paths: A label → the points visited, shape (T, 2), e.g. from `surfaces.descend`.
+        ax: Axes to draw on; a new figure is made when omitted.
+        levels: Number of contour levels (spaced evenly on a log scale of the loss above
+            its minimum, so the valley floor is as readable as the walls).
+        title: Title of the axes; the surface's name when omitted.
+
+    Returns:
+        The axes.
+
+    Raises:
+        TypeError: If surface is not a Surface or paths is not a mapping.
+        ValueError: If a path is not of shape (T, 2) or holds NaN.
+    """
+    if not isinstance(surface, Surface):
+        raise TypeError(f"surface must be a backprop.surfaces.Surface, got "
+                        f"{type(surface).__name__}; e.g. surfaces.two_minima().")
+    if not isinstance(paths, Mapping):
+        raise TypeError("paths must be a dict of label -> array of shape (T, 2).")
+    levels = _count(levels, "levels", 2)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
+    xs = np.linspace(*surface.xlim, 200)
+    ys = np.linspace(*surface.ylim, 200)
+    gx, gy = np.meshgrid(xs, ys)
+    z = surface.value(gx, gy)
+    floor = z.min()
+    # Contours of log(L - min): the valley's floor gets as many lines as its walls.
+    shifted = np.log10(z - floor + 1e-4 * (z.max() - floor) + 1e-12)
+    ax.contourf(gx, gy, shifted, levels=levels, cmap="Blues_r", alpha=0.7)
+    ax.contour(gx, gy, shifted, levels=levels, colors="white", linewidths=0.4, alpha=0.6)
+    for i, (mx, my) in enumerate(surface.minima):
+        ax.plot(mx, my, "*", color="gold" if i == 0 else "orange", markersize=14,
+                markeredgecolor="black", zorder=5,
+                label="global minimum" if i == 0 else ("local minimum" if i == 1 else None))
+    for sx, sy in surface.saddles:
+        ax.plot(sx, sy, "X", color="white", markeredgecolor="black", markersize=10, zorder=5,
+                label="saddle point")
+    for label, path in paths.items():
+        p = as_array(np.asarray(path, dtype=np.float64), f"paths[{label!r}]", 2, "(T, 2)")
+        if p.shape[1] != 2 or len(p) == 0:
+            raise ValueError(f"paths[{label!r}] must have shape (T, 2), got {p.shape}.")
+        (line,) = ax.plot(p[:, 0], p[:, 1], ".-", markersize=3, linewidth=1.2, label=str(label))
+        ax.plot(p[0, 0], p[0, 1], "o", color=line.get_color(), markeredgecolor="black")
+        ax.plot(p[-1, 0], p[-1, 1], "s", color=line.get_color(), markeredgecolor="black")
+    ax.set_xlim(*surface.xlim)
+    ax.set_ylim(*surface.ylim)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title(surface.name if title is None else title)
+    ax.legend(fontsize=8, loc="best")
+    return ax

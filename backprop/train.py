@@ -1,14 +1,16 @@
-"""A training loop for any model with `params` and `loss(X, y)` (lesson 3; lesson 5 adds more).
+"""A training loop for any model with `params` and `loss(X, y)` (lesson 3; lesson 5 adds schedules).
 
 `Trainer` shuffles the data into mini-batches every epoch, asks the model for the loss
 and gradients of one batch, and lets an update rule from `backprop.optim` move each
-parameter. It records the loss of every step and the accuracy of every epoch, and stops
+parameter, at a learning rate a schedule may change from epoch to epoch. It records the
+loss of every step and the accuracy and time of every epoch, and stops
 with a clear message as soon as the loss stops being a finite number.
 """
 
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -43,9 +45,15 @@ class Trainer:
 
     Introduced in lesson 3 (the MLP); lesson 5 adds momentum and schedules.
 
+    Any update rule of `backprop.optim` (or your own, with the same signature) moves the
+    parameters; any schedule `schedule(epoch, lr0, **schedule_config) -> lr` sets the
+    learning rate at the start of each epoch, with lr0 = optim_config["learning_rate"].
+
     Attributes:
-        history: "loss" (one float per step), "train_acc" and "val_acc" (one per
-            epoch; val_acc stays empty without validation data), "steps_per_epoch".
+        history: "loss" (one float per step); one entry per epoch for "epoch_loss" (the
+            mean batch loss of the epoch), "train_acc", "val_acc" (empty without
+            validation data), "lr" (the learning rate the epoch used) and "epoch_time"
+            (seconds, accuracy measurements excluded); and "steps_per_epoch".
         best_params: A copy of the parameters with the best validation accuracy (or
             the last ones without validation data).
 
@@ -68,6 +76,8 @@ class Trainer:
         y_val: np.ndarray | None = None,
         update_rule: str | Callable[..., tuple[np.ndarray, dict[str, Any]]] = "sgd",
         optim_config: dict[str, Any] | None = None,
+        lr_schedule: str | Callable[..., float] | None = None,
+        schedule_config: dict[str, Any] | None = None,
         batch_size: int = 64,
         epochs: int = 10,
         seed: int = 0,
@@ -84,9 +94,17 @@ class Trainer:
             y: Training labels (N,) (or targets, for a regression loss).
             X_val: Optional validation inputs, shape (M, D).
             y_val: Optional validation labels, shape (M,).
-            update_rule: A function of `backprop.optim` or its name, e.g. "sgd".
-            optim_config: Hyperparameters of the rule, e.g. {"learning_rate": 0.1}; each
-                parameter gets its own copy, since a rule may keep state in it.
+            update_rule: A function of `backprop.optim` or its name, e.g. "sgd",
+                "sgd_momentum", "nesterov", "rmsprop", "adam"; or your own function
+                `update(w, dw, config) -> (next_w, config)`.
+            optim_config: Hyperparameters of the rule, e.g. {"learning_rate": 0.1,
+                "momentum": 0.9}; each parameter gets its own copy, since a rule keeps
+                its state (a velocity) in it.
+            lr_schedule: None (a constant rate), "constant", "step", "exponential" (see
+                `backprop.optim`), or a function `schedule(epoch, lr0, **params) -> lr`
+                with epochs counted from 0.
+            schedule_config: Keyword arguments of the schedule, e.g. {"drop": 0.5,
+                "every": 5} for "step" or {"decay": 0.9} for "exponential".
             batch_size: Samples per step; the last batch of an epoch may be smaller.
             epochs: Passes over the training data.
             seed: Seed of the shuffling.
@@ -117,12 +135,29 @@ class Trainer:
             update_rule = getattr(optim, update_rule)
         if not callable(update_rule):
             raise TypeError("update_rule must be a name or an update(w, dw, config) function.")
+        schedule_config = dict(schedule_config or {})
+        if isinstance(lr_schedule, str):
+            if lr_schedule not in optim.SCHEDULES:
+                raise ValueError(f"unknown lr_schedule {lr_schedule!r}; choose one of "
+                                 f"{list(optim.SCHEDULES)}, or pass a function.")
+            lr_schedule = optim.SCHEDULES[lr_schedule]
+        if lr_schedule is not None and not callable(lr_schedule):
+            raise TypeError("lr_schedule must be a name or a schedule(epoch, lr0, ...) function.")
+        if lr_schedule is None and schedule_config:
+            raise ValueError("schedule_config was given without an lr_schedule.")
         if int(batch_size) < 1 or int(epochs) < 1:
             raise ValueError(f"batch_size and epochs must be >= 1, got {batch_size} and {epochs}.")
         self.model = model
         self.X, self.y, self.X_val, self.y_val = X, y, X_val, y_val
         self.update_rule = update_rule
         self.optim_config = dict(optim_config or {})
+        self.lr_schedule = lr_schedule
+        self.schedule_config = schedule_config
+        if lr_schedule is not None:
+            if "learning_rate" not in self.optim_config:
+                raise ValueError("a schedule starts from optim_config['learning_rate']; give it, "
+                                 "e.g. optim_config={'learning_rate': 0.1}.")
+            self._learning_rate(0)  # a bad schedule or config fails here, not mid-run
         self.batch_size = int(batch_size)
         self.epochs = int(epochs)
         self.progress = progress
@@ -131,11 +166,22 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.configs = {k: copy.deepcopy(self.optim_config) for k in model.params}
         self.history: dict[str, Any] = {
-            "loss": [], "train_acc": [], "val_acc": [],
-            "steps_per_epoch": -(-len(X) // self.batch_size),
+            "loss": [], "epoch_loss": [], "train_acc": [], "val_acc": [], "lr": [],
+            "epoch_time": [], "steps_per_epoch": -(-len(X) // self.batch_size),
         }
         self.best_val_acc = -1.0
         self.best_params = {k: v.copy() for k, v in model.params.items()}
+
+    def _learning_rate(self, epoch: int) -> float | None:
+        """The rate of this epoch: the schedule's, or the config's without a schedule."""
+        lr0 = self.optim_config.get("learning_rate")
+        if self.lr_schedule is None:
+            return lr0
+        lr = self.lr_schedule(epoch, lr0, **self.schedule_config)
+        if not (isinstance(lr, int | float | np.floating) and np.isfinite(lr) and lr > 0):
+            raise ValueError(f"the schedule gave learning rate {lr!r} for epoch {epoch}; it "
+                             "must return a positive number.")
+        return float(lr)
 
     def accuracy(self, X: np.ndarray, y: np.ndarray, limit: int | None = None) -> float:
         """Accuracy of the model on (X, y), on a random subset of `limit` rows if given."""
@@ -185,6 +231,14 @@ class Trainer:
             bar = tqdm(total=self.epochs * steps, desc="training", unit="step", leave=True)
         try:
             for epoch in range(1, self.epochs + 1):
+                lr = self._learning_rate(epoch - 1)  # schedules count epochs from 0
+                if lr is not None:
+                    for config in self.configs.values():
+                        config["learning_rate"] = lr  # the rule's state stays as it is
+                else:  # no rate given: the rule's default, once the rule has filled it in
+                    lr = next(iter(self.configs.values()), {}).get("learning_rate")
+                self.history["lr"].append(lr)
+                start = time.perf_counter()
                 order = self.rng.permutation(n)  # a fresh shuffle each epoch
                 for k in range(steps):
                     rows = order[k * self.batch_size:(k + 1) * self.batch_size]
@@ -196,6 +250,8 @@ class Trainer:
                         bar.update(1)
                         if k == steps - 1 or k % 10 == 0:
                             bar.set_postfix(epoch=epoch, loss=f"{loss:.4f}", refresh=False)
+                self.history["epoch_time"].append(time.perf_counter() - start)
+                self.history["epoch_loss"].append(float(np.mean(self.history["loss"][-steps:])))
                 self._end_epoch(bar)
         finally:
             if bar is not None:
@@ -225,7 +281,8 @@ class Trainer:
 
     def _diverged(self, loss: float, epoch: int, batch: int) -> None:
         step = len(self.history["loss"])
-        lr = self.optim_config.get("learning_rate")
+        # The rate in force: a schedule's, the config's, or the rule's default it filled in.
+        lr = next(iter(self.configs.values()), {}).get("learning_rate")
         lr_text = f"learning_rate={lr:g}" if isinstance(lr, int | float) else "this learning rate"
         smaller = (f", 10 to 100 times smaller (try {lr / 10:g}, then {lr / 100:g})"
                    if isinstance(lr, int | float) else "")

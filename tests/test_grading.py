@@ -113,6 +113,71 @@ def _two_layer_loss(X, y, W1, b1, W2, b2):
     db1 = dz1.sum(axis=0)
     return loss, dW1, db1, dW2, db2
 
+# Lesson 4
+def _leaky_relu_backward(dout, cache):
+    x, alpha = cache
+    dx = np.array(dout, dtype=np.float64, copy=True)
+    dx[x <= 0] *= alpha
+    return dx
+
+
+def _collapse_linear(W1, b1, W2, b2):
+    W = np.einsum("dh,hc->dc", W1, W2)
+    b = np.dot(b1, W2) + b2
+    return W, b
+
+
+def _he_init(fan_in, fan_out, rng):
+    std = (2 / fan_in) ** 0.5
+    return std * rng.standard_normal((fan_in, fan_out))
+
+
+def _weight_gradient_norms(grads):
+    layers = [int(k[1:]) for k in grads if k[0] == "W"]
+    return np.array([np.linalg.norm(grads["W" + str(i)]) for i in sorted(layers)])
+
+
+def _dead_relu_fraction(H):
+    dead = 0
+    for j in range(H.shape[1]):
+        if not np.any(H[:, j] > 0):
+            dead += 1
+    return dead / H.shape[1]
+
+
+# Lesson 5
+def _sgd_momentum(w, dw, config):
+    velocity = config.get("velocity")
+    if velocity is None:
+        velocity = np.zeros(w.shape)
+    velocity = config["momentum"] * velocity - config["learning_rate"] * dw
+    config["velocity"] = velocity
+    return w + velocity, config
+
+
+def _nesterov(w, dw, config):
+    # The other common form: w + β·v_new − lr·dw, which equals w − β·v + (1 + β)·v_new.
+    beta, lr = config["momentum"], config["learning_rate"]
+    v = config.get("velocity", np.zeros_like(w))
+    new = dict(config)  # a new dict is fine too: the returned config is what counts
+    new["velocity"] = beta * v - lr * dw
+    return w + beta * new["velocity"] - lr * dw, new
+
+
+def _lr_per_step(lr0, drop, every, epochs, steps_per_epoch):
+    per_epoch = [lr0 * drop ** (e // every) for e in range(epochs)]
+    return np.repeat(np.array(per_epoch, dtype=float), steps_per_epoch)
+
+
+def _minibatches(n, batch_size, rng):
+    order = np.arange(n)
+    rng.shuffle(order)  # the same draws as rng.permutation(n)
+    start = 0
+    while start < n:  # a generator: the check lists it
+        yield order[start:start + batch_size]
+        start += batch_size
+
+
 SOLUTIONS = {
     "numerical_derivative": _numerical_derivative,
     "dsin_square": _dsin_square,
@@ -129,6 +194,15 @@ SOLUTIONS = {
     "relu_backward": _relu_backward,
     "softmax_cross_entropy": _softmax_cross_entropy,
     "two_layer_loss": _two_layer_loss,
+    "leaky_relu_backward": _leaky_relu_backward,
+    "collapse_linear": _collapse_linear,
+    "he_init": _he_init,
+    "weight_gradient_norms": _weight_gradient_norms,
+    "dead_relu_fraction": _dead_relu_fraction,
+    "sgd_momentum": _sgd_momentum,
+    "nesterov": _nesterov,
+    "lr_per_step": _lr_per_step,
+    "minibatches": _minibatches,
 }
 
 
@@ -360,7 +434,7 @@ def test_changing_an_input_in_place_is_caught(array_exercises):
         dout *= 1.0001
         return dout.sum(axis=0)
 
-    with pytest.raises(CheckFailed, match="changed one of its input arrays in place"):
+    with pytest.raises(CheckFailed, match="changed its input dout in place"):
         check("test_bias_backward", bias_backward)
 
 
@@ -399,7 +473,7 @@ def test_changing_an_array_inside_the_cache_is_caught(monkeypatch):
         x *= dout  # modifies the cached forward input
         return x
 
-    with pytest.raises(CheckFailed, match="changed one of its input arrays in place"):
+    with pytest.raises(CheckFailed, match="changed its input cache in place"):
         check("test_cached", cached)
 
 
@@ -445,3 +519,148 @@ def test_right_values_in_the_wrong_order_are_named():
 def test_a_known_mistake_that_reorders_keeps_its_own_message():
     with pytest.raises(CheckFailed, match="dx and dy are swapped"):
         check("mul_backward", lambda dout, cache: (dout * cache[0], dout * cache[1]))
+
+
+# --- lesson 5: state kept in a config dict, and lists of batches ----------------------
+
+
+def _momentum(w, dw, config):
+    v = config["momentum"] * config.get("velocity", np.zeros_like(w)) - config["learning_rate"] * dw
+    config["velocity"] = v
+    return w + v, config
+
+
+def test_a_config_argument_may_change_in_place_when_declared_mutable(capsys):
+    assert REGISTRY["sgd_momentum"].mutable == (2,)
+    check("sgd_momentum", _momentum, hidden=True)
+    assert capsys.readouterr().out.startswith("✓ sgd_momentum")
+
+
+def test_other_arguments_must_still_be_left_alone():
+    def sgd_momentum(w, dw, config):
+        w, config = _momentum(w, dw, config)
+        dw *= 0.0  # clobbers the caller's gradient
+        return w, config
+
+    with pytest.raises(CheckFailed, match="changed its input dw in place"):
+        check("sgd_momentum", sgd_momentum)
+
+
+def test_without_the_declaration_a_changed_config_is_refused(monkeypatch):
+    ex = REGISTRY["sgd_momentum"]
+    monkeypatch.setitem(REGISTRY, "test_frozen", Exercise(
+        id="test_frozen", lesson="test", reference=ex.reference, cases=ex.cases,
+        outputs=ex.outputs, mistakes=(), hint="h"))
+    with pytest.raises(CheckFailed, match="changed its input config in place"):
+        check("test_frozen", _momentum)
+
+
+def test_the_returned_config_is_compared_entry_by_entry():
+    def sgd_momentum(w, dw, config):
+        next_w, config = _momentum(w, dw, config)
+        config["velocity"] = config["velocity"] * 1.5  # an unknown slip in the state only
+        return next_w, config
+
+    with pytest.raises(CheckFailed) as info:
+        check("sgd_momentum", sgd_momentum)
+    message = str(info.value)
+    assert message.startswith("sgd_momentum: config is not right yet (next_w is right).")
+    assert "largest error in config['velocity']" in message
+
+
+def test_extra_config_entries_are_allowed(capsys):
+    def sgd_momentum(w, dw, config):
+        config["steps"] = config.get("steps", 0) + 1
+        return _momentum(w, dw, config)
+
+    check("sgd_momentum", sgd_momentum)
+    assert capsys.readouterr().out.startswith("✓")
+
+
+def test_a_missing_state_entry_is_named(monkeypatch):
+    ex = REGISTRY["sgd_momentum"]
+    monkeypatch.setitem(REGISTRY, "test_no_mistakes", Exercise(
+        id="test_no_mistakes", lesson="test", reference=ex.reference, cases=ex.cases,
+        outputs=ex.outputs, mistakes=(), hint="h", mutable=(2,)))
+
+    def sgd_momentum(w, dw, config):
+        v = config["momentum"] * config.get("velocity", 0.0) - config["learning_rate"] * dw
+        return w + v, {"learning_rate": config["learning_rate"], "momentum": config["momentum"]}
+
+    with pytest.raises(CheckFailed, match=r"config has no entry 'velocity': store it there"):
+        check("test_no_mistakes", sgd_momentum)
+
+
+def test_a_config_that_is_not_a_dict_or_holds_a_list_is_a_structure_problem():
+    with pytest.raises(CheckFailed, match="config should be a dict"):
+        check("sgd_momentum", lambda w, dw, config: (_momentum(w, dw, config)[0], None or 3))
+
+    def listy(w, dw, config):
+        next_w, config = _momentum(w, dw, config)
+        config["velocity"] = config["velocity"].tolist()
+        return next_w, config
+
+    with pytest.raises(CheckFailed, match=r"config\['velocity'\] is a list; return a NumPy array"):
+        check("sgd_momentum", listy)
+
+
+def test_a_generator_answer_is_listed_and_compared(capsys):
+    check("minibatches", SOLUTIONS["minibatches"], hidden=True)
+    assert capsys.readouterr().out.startswith("✓ minibatches")
+
+
+def test_index_arrays_must_be_integers():
+    def minibatches(n, batch_size, rng):
+        order = rng.permutation(n).astype(float)
+        return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+    with pytest.raises(CheckFailed, match=r"batches\[0\] has dtype float64, expected integers"):
+        check("minibatches", minibatches)
+
+
+def test_a_list_of_the_wrong_length_without_a_known_cause_says_so(monkeypatch):
+    def cases(rng, hidden):
+        return [Case((10, 4, np.random.default_rng(0)), "n=10, batch_size=4")]
+
+    ex = REGISTRY["minibatches"]
+    monkeypatch.setitem(REGISTRY, "test_batches", Exercise(
+        id="test_batches", lesson="test", reference=ex.reference, cases=cases,
+        outputs=("batches",), mistakes=(), hint="h"))
+
+    def minibatches(n, batch_size, rng):
+        order = rng.permutation(n)
+        return [order[:4], order[4:8], order[8:], order[:1]]
+
+    with pytest.raises(CheckFailed) as info:
+        check("test_batches", minibatches)
+    assert "batches has 4 entries, expected 3 (sizes [4, 4, 2]) (n=10, batch_size=4)" in str(
+        info.value)
+    with pytest.raises(CheckFailed, match="batches should be a list"):
+        check("test_batches", lambda n, b, rng: np.arange(n))
+
+
+def test_a_generator_that_raises_names_the_case():
+    def minibatches(n, batch_size, rng):
+        yield rng.permutation(n)[:batch_size]
+        raise IndexError("oops")
+
+    with pytest.raises(CheckFailed, match="raised IndexError on the check with n=10"):
+        check("minibatches", minibatches)
+
+
+def test_a_new_config_dict_passes_and_an_in_place_w_is_named(capsys):
+    def new_dict(w, dw, config):
+        v = config["momentum"] * config.get("velocity", 0.0) - config["learning_rate"] * dw
+        return w + v, {**config, "velocity": v}
+
+    check("sgd_momentum", new_dict, hidden=True)
+    assert capsys.readouterr().out.startswith("✓ sgd_momentum")
+
+    def in_place(w, dw, config):
+        w_next, config = _momentum(w, dw, config)
+        w += w_next - w  # `w += v`: the caller's array changes
+        return w, config
+
+    with pytest.raises(CheckFailed,
+                       match=r"changed its input w in place .*rather than `w \+= \.\.\.`"):
+        check("sgd_momentum", in_place)

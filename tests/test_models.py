@@ -98,3 +98,52 @@ def test_accuracy_and_repr():
     net = MLP([4, 3], seed=0)
     assert net.accuracy(X, y) == pytest.approx(np.mean(net.predict(X) == y))
     assert "15 parameters" in repr(net)
+
+
+# --- lesson 4: looking inside a deep network --------------------------------------------
+
+from backprop.models import layer_gradient_norms  # noqa: E402
+
+
+def test_layer_gradient_norms_are_the_norms_of_each_dW():
+    X, y = data(n=10)
+    net = MLP([4, 6, 5, 3], activation="tanh", seed=2)
+    _, grads = net.loss(X, y)
+    norms = layer_gradient_norms(net, X, y)
+    assert norms.shape == (3,)
+    np.testing.assert_allclose(norms, [np.sqrt(np.sum(grads[f"W{i}"] ** 2)) for i in (1, 2, 3)])
+
+
+def test_gradients_vanish_toward_the_input_in_a_deep_sigmoid_network():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 16)), rng.integers(0, 4, size=64)
+    sizes = [16] + [32] * 9 + [4]
+    sigmoid = layer_gradient_norms(MLP(sizes, "sigmoid", seed=0), X, y)
+    relu = layer_gradient_norms(MLP(sizes, "relu", seed=0), X, y)
+    assert sigmoid[0] < 1e-3 * sigmoid[-1]  # shrinks by 1000× over 10 layers
+    assert relu[0] > 0.1 * relu[-1]  # He init keeps ReLU's gradients within a factor of 10
+
+
+def test_hidden_activations_match_a_forward_pass_by_hand():
+    X, _ = data(n=5)
+    net = MLP([4, 6, 5, 3], activation="relu", seed=1)
+    outputs = net.hidden_activations(X)
+    assert [h.shape for h in outputs] == [(5, 6), (5, 5)]
+    h1 = np.maximum(X @ net.params["W1"] + net.params["b1"], 0)
+    np.testing.assert_allclose(outputs[0], h1)
+    np.testing.assert_allclose(outputs[1], np.maximum(h1 @ net.params["W2"] + net.params["b2"], 0))
+
+
+def test_hidden_activations_check_their_input():
+    with pytest.raises(ValueError, match=r"X has shape \(5, 3\), but the network takes 4"):
+        MLP([4, 6, 3]).hidden_activations(np.zeros((5, 3)))
+
+
+def test_init_weights_spreads_follow_their_formulas():
+    rng = np.random.default_rng(0)
+    he = init_weights(400, 300, "he", rng)
+    xavier = init_weights(400, 300, "xavier", rng)
+    normal = init_weights(400, 300, "normal", rng, scale=0.3)
+    assert abs(he.std() - np.sqrt(2 / 400)) < 0.01 * np.sqrt(2 / 400)
+    assert abs(xavier.std() - np.sqrt(2 / 700)) < 0.01 * np.sqrt(2 / 700)
+    assert abs(normal.std() - 0.3) < 0.01 * 0.3

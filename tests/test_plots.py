@@ -574,3 +574,86 @@ def test_show_digits_rejects_bad_labels_and_too_few_axes():
     _, axes = plt.subplots(1, 2)
     with pytest.raises(ValueError, match="ax holds 2 axes but 4 images"):
         show_digits(_digits(4), ax=axes)
+
+
+# --- lesson 4: gradient norms and activation distributions -------------------------------
+
+from backprop.plots import (  # noqa: E402
+    plot_activation_distributions,
+    plot_gradient_norms,
+    plot_trajectories,
+)
+from backprop.surfaces import two_minima  # noqa: E402
+
+
+def test_plot_gradient_norms_draws_one_line_per_network_on_a_log_axis():
+    ax = plot_gradient_norms({"sigmoid": [1e-6, 1e-3, 1.0], "relu": np.array([0.5, 0.6, 0.4])})
+    lines = [line for line in ax.get_lines() if line.get_label() in ("sigmoid", "relu")]
+    assert len(lines) == 2
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(lines[0].get_ydata(), [1e-6, 1e-3, 1.0])
+    assert ax.get_yscale() == "log"
+    assert "layer" in ax.get_xlabel()
+
+
+def test_plot_gradient_norms_marks_zero_norms_instead_of_dropping_them_silently():
+    ax = plot_gradient_norms({"dead": [0.0, 0.0, 0.5]})
+    markers = [line for line in ax.get_lines() if line.get_marker() == "v"]
+    assert len(markers) == 1 and list(markers[0].get_xdata()) == [1, 2]
+
+
+@pytest.mark.parametrize(("norms", "error", "match"), [
+    ([1.0, 2.0], TypeError, "norms must be a non-empty dict"),
+    ({}, TypeError, "norms must be a non-empty dict"),
+    ({"a": [1.0, np.nan]}, ValueError, r"norms\['a'\] must hold norms"),
+    ({"a": [-1.0]}, ValueError, r"norms\['a'\] must hold norms"),
+])
+def test_plot_gradient_norms_refuses_bad_input(norms, error, match):
+    with pytest.raises(error, match=match):
+        plot_gradient_norms(norms)
+
+
+def test_plot_activation_distributions_uses_one_panel_and_the_same_bins_per_layer():
+    rng = np.random.default_rng(0)
+    layers = [rng.normal(size=(50, 8)), 0.01 * rng.normal(size=(50, 8))]
+    axes = plot_activation_distributions(layers, bins=10)
+    assert axes.shape == (2,)
+    heights = [[p.get_height() for p in ax.patches] for ax in axes]
+    widths = [{round(p.get_width(), 12) for p in ax.patches} for ax in axes]
+    assert widths[0] == widths[1]  # shared bins: a collapsed layer shows as one tall bar
+    np.testing.assert_allclose([sum(h) for h in heights], [1.0, 1.0])  # fractions of units
+    assert max(heights[1]) > max(heights[0])
+    assert "std" in axes[1].get_title()
+
+
+def test_plot_activation_distributions_refuses_bad_input():
+    with pytest.raises(TypeError, match="one per layer"):
+        plot_activation_distributions(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match="layer 2 contain NaN"):
+        plot_activation_distributions([np.zeros(3), np.array([1.0, np.nan])])
+    _, axes = plt.subplots(1, 3)
+    with pytest.raises(ValueError, match="got 3 axes for 2 layers"):
+        plot_activation_distributions([np.zeros(3), np.ones(3)], axes=axes)
+
+
+# --- lesson 5: trajectories over a loss surface ------------------------------------------
+
+
+def test_plot_trajectories_draws_every_path_with_its_start_and_end():
+    surface = two_minima()
+    path = np.array([[2.0, 1.0], [1.5, 0.5], [1.0, 0.1]])
+    ax = plot_trajectories(surface, {"sgd": path})
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "sgd"]
+    np.testing.assert_array_equal(line.get_xydata(), path)
+    labels = {ln.get_label() for ln in ax.get_lines()}
+    assert {"global minimum", "local minimum", "saddle point"} <= labels
+    assert ax.get_xlim() == surface.xlim and ax.get_title() == surface.name
+
+
+def test_plot_trajectories_refuses_bad_input():
+    with pytest.raises(TypeError, match="surface must be a backprop.surfaces.Surface"):
+        plot_trajectories(lambda x, y: x, {})
+    with pytest.raises(ValueError, match=r"paths\['a'\] must have shape \(T, 2\)"):
+        plot_trajectories(two_minima(), {"a": np.zeros((4, 3))})
+    with pytest.raises(ValueError, match=r"paths\['a'\]"):
+        plot_trajectories(two_minima(), {"a": np.array([[np.nan, 0.0]])})

@@ -142,3 +142,114 @@ def test_a_model_whose_layers_see_a_nan_counts_as_diverged():
 
     with pytest.raises(TrainingDiverged, match="at step 1 "):
         Trainer(Overflowing([2, 3]), X, y, epochs=1, progress=False).train()
+
+
+# --- lesson 5: any update rule, and a learning-rate schedule ------------------------------
+
+
+@pytest.mark.parametrize("rule", ["sgd_momentum", "nesterov", "rmsprop", "adam"])
+def test_every_rule_of_optim_trains(rule):
+    X, y = blobs()
+    lr = 0.05 if rule in ("sgd_momentum", "nesterov") else 0.01
+    trainer = Trainer(MLP([2, 16, 3], seed=0), X, y, update_rule=rule,
+                      optim_config={"learning_rate": lr}, batch_size=32, epochs=6, progress=False)
+    history = trainer.train()
+    assert history["train_acc"][-1] > 0.95
+    state = {"sgd_momentum": "velocity", "nesterov": "velocity", "rmsprop": "cache",
+             "adam": "m"}[rule]
+    # Each parameter keeps its own state, of its own shape.
+    for name, w in trainer.model.params.items():
+        assert trainer.configs[name][state].shape == w.shape
+
+
+def test_momentum_reaches_a_low_loss_in_fewer_steps_than_sgd():
+    X, y = blobs(400, seed=3)
+
+    def loss_after(rule, config):
+        trainer = Trainer(MLP([2, 16, 3], seed=0), X, y, update_rule=rule, optim_config=config,
+                          batch_size=400, epochs=30, progress=False)
+        return trainer.train()["loss"][-1]
+
+    plain = loss_after("sgd", {"learning_rate": 0.02})
+    heavy = loss_after("sgd_momentum", {"learning_rate": 0.02, "momentum": 0.9})
+    assert heavy < 0.5 * plain
+
+
+def test_a_schedule_sets_the_rate_of_each_epoch_and_keeps_the_state():
+    X, y = blobs()
+    trainer = Trainer(MLP([2, 8, 3], seed=0), X, y, update_rule="sgd_momentum",
+                      optim_config={"learning_rate": 0.1, "momentum": 0.9},
+                      lr_schedule="step", schedule_config={"drop": 0.5, "every": 2},
+                      epochs=5, progress=False)
+    history = trainer.train()
+    np.testing.assert_allclose(history["lr"], [0.1, 0.1, 0.05, 0.05, 0.025])
+    assert all(c["learning_rate"] == 0.025 for c in trainer.configs.values())
+    assert all("velocity" in c for c in trainer.configs.values())
+    assert trainer.optim_config["learning_rate"] == 0.1  # the caller's config is untouched
+
+
+def test_the_schedule_really_changes_the_steps():
+    X, y = blobs()
+
+    def params_after(**kw):
+        trainer = Trainer(MLP([2, 8, 3], seed=0), X, y, optim_config={"learning_rate": 0.1},
+                          epochs=3, progress=False, **kw)
+        trainer.train()
+        return trainer.model.params["W1"]
+
+    same = params_after(lr_schedule="constant")
+    np.testing.assert_array_equal(same, params_after())
+    assert not np.allclose(params_after(lr_schedule="exponential", schedule_config={"decay": 0.5}),
+                           same)
+
+
+def test_a_learners_schedule_function_is_accepted():
+    X, y = blobs(64)
+    calls = []
+
+    def halve_every_epoch(epoch, lr0, factor=0.5):
+        calls.append(epoch)
+        return lr0 * factor**epoch
+
+    trainer = Trainer(MLP([2, 8, 3], seed=0), X, y, optim_config={"learning_rate": 0.2},
+                      lr_schedule=halve_every_epoch, schedule_config={"factor": 0.25},
+                      epochs=3, progress=False)
+    history = trainer.train()
+    np.testing.assert_allclose(history["lr"], [0.2, 0.05, 0.0125])
+    assert calls[-3:] == [0, 1, 2]
+
+
+def test_epoch_loss_and_time_are_recorded():
+    X, y = blobs(100)
+    trainer = Trainer(MLP([2, 8, 3], seed=0), X, y, optim_config={"learning_rate": 0.1},
+                      batch_size=25, epochs=3, progress=False)
+    history = trainer.train()
+    assert len(history["epoch_loss"]) == len(history["epoch_time"]) == 3
+    np.testing.assert_allclose(history["epoch_loss"][1], np.mean(history["loss"][4:8]))
+    assert all(t > 0 for t in history["epoch_time"])
+    assert history["lr"] == [0.1, 0.1, 0.1]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"lr_schedule": "cosine"}, ValueError, "unknown lr_schedule 'cosine'"),
+    ({"lr_schedule": 3}, TypeError, "lr_schedule must be a name or a schedule"),
+    ({"schedule_config": {"drop": 0.5}}, ValueError, "schedule_config was given without"),
+    ({"lr_schedule": "step", "schedule_config": {"drop": 3.0}}, ValueError, "drop must be in"),
+    ({"lr_schedule": lambda epoch, lr0: -1.0}, ValueError, "the schedule gave learning rate -1.0"),
+    ({"lr_schedule": "step", "optim_config": {}}, ValueError, "a schedule starts from"),
+    ({"update_rule": "adamw"}, ValueError, "unknown update rule 'adamw'"),
+])
+def test_bad_schedules_fail_before_training(kwargs, error, match):
+    X, y = blobs(20)
+    kwargs.setdefault("optim_config", {"learning_rate": 0.1})
+    with pytest.raises(error, match=match):
+        Trainer(MLP([2, 4, 3]), X, y, progress=False, **kwargs)
+
+
+def test_divergence_message_names_the_scheduled_rate():
+    X, y = blobs()
+    trainer = Trainer(MLP([2, 16, 3], seed=0), X, y, optim_config={"learning_rate": 1e4},
+                      lr_schedule="exponential", schedule_config={"decay": 0.5},
+                      epochs=3, progress=False)
+    with pytest.raises(TrainingDiverged, match="learning_rate=10000"):
+        trainer.train()

@@ -6,7 +6,17 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from backprop.widgets import LearningRateExplorer, learning_rate_explorer
+from backprop import optim, surfaces
+from backprop.data import load_digits
+from backprop.models import MLP, layer_gradient_norms
+from backprop.widgets import (
+    GradientNormExplorer,
+    LearningRateExplorer,
+    OptimizerExplorer,
+    gradient_norm_explorer,
+    learning_rate_explorer,
+    optimizer_explorer,
+)
 
 
 class Recorder:
@@ -152,3 +162,192 @@ def test_the_text_fallback_says_what_the_run_did():
     text = explorer._repr_mimebundle_()["text/plain"]
     assert text.startswith("LearningRateExplorer(learning rate 0.1: ✓ The loss fell from 1 to")
     assert "<" not in text  # no HTML, no base64 image
+
+
+# --- lesson 4 ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits()
+    return X[:256] / 16.0, y[:256]
+
+
+def test_it_builds_headless_and_measures_the_first_network(digits):
+    X, y = digits
+    explorer = gradient_norm_explorer(X, y)
+    assert isinstance(explorer, GradientNormExplorer) and isinstance(explorer, widgets.VBox)
+    assert explorer.children[1:] == (explorer.status, explorer.output)
+    assert _png(explorer).startswith(b"\x89PNG")
+    assert explorer.runs == 1 and explorer.scale.disabled
+    expected = layer_gradient_norms(MLP([64] + [64] * 9 + [10], "sigmoid", seed=0), X, y)
+    np.testing.assert_allclose(explorer.norms, expected)
+    assert "Vanishing" in explorer.status.value
+    assert "10 layers, sigmoid, auto" in repr(explorer)
+
+
+def test_changing_a_control_remeasures_and_redraws(digits):
+    X, y = digits
+    explorer = gradient_norm_explorer(X, y)
+    before = _png(explorer)
+    explorer.activation.value = "relu"
+    assert explorer.runs == 2 and _png(explorer) != before
+    assert "Healthy" in explorer.status.value
+    explorer.depth.value = 4
+    assert explorer.norms.shape == (4,)
+    # How fast a redraw is, is measured by bench/widget_times.py, not here.
+
+
+def test_normal_init_uses_the_scale_and_reports_exploding(digits):
+    X, y = digits
+    explorer = gradient_norm_explorer(X, y, activation="relu", init="normal", weight_scale=1.0)
+    assert not explorer.scale.disabled
+    assert explorer.norms.min() > 1e5
+    assert "Exploding" in explorer.status.value
+    explorer.init.value = "he"
+    assert explorer.scale.disabled and explorer.norms.max() < 10
+
+
+def test_a_level_but_tiny_line_is_not_called_healthy(digits):
+    # ReLU with std 0.05: every layer's norm is about 1e-6 and the ratio is near 1.
+    X, y = digits
+    explorer = gradient_norm_explorer(X, y, activation="relu", init="normal", weight_scale=0.05)
+    assert explorer.norms.max() < 1e-3
+    assert "Vanishing in every layer" in explorer.status.value
+    explorer.init.value = "he"
+    assert "Healthy" in explorer.status.value
+
+
+def test_overflow_is_reported_in_words(digits):
+    X, y = digits
+    explorer = gradient_norm_explorer(X, y, depth=3, norms=lambda grads: np.full(3, np.inf))
+    assert explorer.norms is None
+    assert "Overflow" in explorer.status.value
+    assert "overflowed" in explorer.output.outputs[0]["data"]["text/plain"]
+
+
+def test_the_learners_norm_function_is_used(digits):
+    X, y = digits
+    calls = []
+
+    def norms(grads):
+        calls.append(sorted(grads))
+        return [np.linalg.norm(grads[f"W{i}"]) for i in range(1, 4)]
+
+    explorer = gradient_norm_explorer(X, y, depth=3, norms=norms)
+    assert len(calls) == 1 and explorer.norms.shape == (3,)
+
+
+def test_a_stub_raises_on_the_first_run_and_a_later_failure_is_reported(digits):
+    X, y = digits
+
+    def stub(grads):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        gradient_norm_explorer(X, y, norms=stub)
+
+    def only_three(grads):
+        return np.ones(3)
+
+    explorer = gradient_norm_explorer(X, y, depth=3, norms=only_three)
+    explorer.depth.value = 5
+    assert explorer.norms is None and "Measuring failed" in explorer.status.value
+    with pytest.raises(TypeError, match=r"shape \(4,\)"):
+        gradient_norm_explorer(X, y, depth=4, norms=only_three)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"activation": "swish"}, "unknown activation"),
+    ({"init": "orthogonal"}, "unknown init"),
+    ({"depth": 1}, "depth must be an integer >= 2"),
+    ({"depth": 30}, "above max_depth"),
+    ({"weight_scale": 100.0}, "between 0.001 and 10"),
+])
+def test_gradient_norm_explorer_refuses_bad_arguments(digits, kwargs, match):
+    X, y = digits
+    with pytest.raises(ValueError, match=match):
+        gradient_norm_explorer(X, y, **kwargs)
+
+
+def test_norms_must_be_a_function(digits):
+    X, y = digits
+    with pytest.raises(TypeError, match="pass the function itself"):
+        gradient_norm_explorer(X, y, norms=np.ones(10))
+
+
+# --- lesson 5 ----------------------------------------------------------------------
+
+
+def test_it_builds_headless_on_the_quadratic_with_the_packages_rule():
+    explorer = optimizer_explorer()
+    assert isinstance(explorer, OptimizerExplorer) and isinstance(explorer, widgets.VBox)
+    assert explorer.children == (explorer.rate, explorer.beta, explorer.schedule,
+                                 explorer.status, explorer.output)
+    assert _png(explorer).startswith(b"\x89PNG")
+    assert explorer.path.shape == (61, 2) and explorer.losses.shape == (61,)
+    assert not explorer.diverged and "global minimum" in explorer.status.value
+
+
+def test_every_control_reruns_with_the_learners_rule():
+    calls = []
+
+    def rule(w, dw, config):
+        calls.append(dict(config))
+        return optim.sgd_momentum(w, dw, config)
+
+    explorer = optimizer_explorer("two_minima", rule, learning_rate=0.05, momentum=0.9,
+                                  steps=150)
+    assert np.allclose(explorer.path[-1], surfaces.two_minima().minima[0], atol=1e-2)
+    before = _png(explorer)
+    explorer.beta.value = 0.0  # plain gradient descent stops in the local minimum
+    assert np.allclose(explorer.path[-1], surfaces.two_minima().minima[1], atol=1e-2)
+    assert "local minimum" in explorer.status.value and _png(explorer) != before
+    explorer.schedule.value = "exponential"
+    assert explorer.runs == 3 and calls[-1]["learning_rate"] < 0.05 * 0.97**100
+    explorer.rate.value = 0.01
+    assert explorer.runs == 4 and calls[-1]["momentum"] == 0.0
+
+
+def test_a_diverging_run_is_reported_not_raised():
+    explorer = optimizer_explorer(learning_rate=0.05, momentum=0.0)
+    explorer.rate.value = 0.3  # above 2/20, the steep direction's limit
+    assert explorer.diverged and "Diverged" in explorer.status.value
+    assert _png(explorer).startswith(b"\x89PNG")
+
+
+def test_an_unwritten_rule_raises_in_the_cell_and_later_failures_show_in_the_widget():
+    def stub(w, dw, config):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        optimizer_explorer(update_rule=stub)
+
+    state = {"fail": False}
+
+    def flaky(w, dw, config):
+        if state["fail"]:
+            raise KeyError("velocity")
+        return optim.sgd_momentum(w, dw, config)
+
+    explorer = optimizer_explorer(update_rule=flaky)
+    state["fail"] = True
+    explorer.beta.value = 0.5
+    assert explorer.diverged and "KeyError" in explorer.status.value
+    assert explorer.path is None
+
+
+def test_the_same_settings_draw_the_same_run():
+    a, b = optimizer_explorer(momentum=0.5), optimizer_explorer(momentum=0.5)
+    assert np.array_equal(a.path, b.path) and "β 0.50" in repr(a)
+
+
+@pytest.mark.parametrize(("kwargs", "error"), [
+    ({"surface": "bowl"}, ValueError), ({"surface": 3}, TypeError),
+    ({"update_rule": 3}, TypeError), ({"learning_rate": 2.0}, ValueError),
+    ({"momentum": 1.0}, ValueError), ({"schedule": "cosine"}, ValueError),
+    ({"steps": 0}, ValueError), ({"rates": (0.5, 0.1)}, ValueError),
+])
+def test_optimizer_explorer_refuses_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        optimizer_explorer(**kwargs)
