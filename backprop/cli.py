@@ -2,6 +2,10 @@
 
     backprop-course release [LESSON ...]   regenerate lessons/ from solutions/ (nbgrader)
     backprop-course strip [NOTEBOOK ...]   remove outputs from notebooks (solutions/ by default)
+    backprop-course autograde [LESSON]     grade submitted/ in a sandbox, in parallel
+    backprop-course feedback [LESSON]      feedback/ HTML: scores and messages, no hidden test
+    backprop-course report LESSON          per-student CSV and a summary of the hard exercises
+    backprop-course validate NOTEBOOK      for learners: run the checks before submitting
 
 Run `backprop-course COMMAND --help` for the options of a command.
 """
@@ -53,6 +57,55 @@ def _strip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _autograde(args: argparse.Namespace) -> int:
+    from backprop.autograde import autograde
+    from backprop.sandbox import Limits
+
+    root = course.find_course(args.course)
+    limits = Limits(cell_timeout=args.cell_timeout, memory_bytes=args.memory_mb * 2**20,
+                    output_bytes=args.output_mb * 2**20)
+    results = autograde(root, args.lesson, student=args.student, jobs=args.jobs,
+                        unsafe=args.unsafe, limits=limits)
+    failed = [r for r in results if r.error]
+    total = sum(r.score for r in results)
+    print(f"graded {len(results)} submission(s): {total:g} points in all; "
+          f"{len(failed)} could not be graded automatically"
+          + (f" ({', '.join(f'{r.student}/{r.lesson}' for r in failed)})" if failed else "")
+          + ". Scores are in gradebook.db; next: backprop-course feedback")
+    return 0
+
+
+def _feedback(args: argparse.Namespace) -> int:
+    root = course.find_course(args.course)
+    written = course.feedback(root, [args.lesson] if args.lesson else None, args.student)
+    print(f"{len(written)} feedback file(s) in {root / 'feedback'}.")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from backprop.report import write_report
+
+    root = course.find_course(args.course)
+    paths = write_report(root, args.lesson, Path(args.dest) if args.dest else None)
+    for name, path in paths.items():
+        print(f"  {name}: {path}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from backprop.validate import validate
+
+    report = validate(Path(args.notebook), Path(args.course) if args.course else None,
+                      timeout=args.timeout)
+    print(report.text())
+    return report.exit_code
+
+
+def _sandbox_error(exc: Exception) -> int:
+    print(f"backprop-course: {exc}", file=sys.stderr)
+    return 3
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="backprop-course",
@@ -77,17 +130,56 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
                    help="notebooks to clean (default: every notebook in solutions/)")
     p.set_defaults(run=_strip)
+
+    p = sub.add_parser("autograde", parents=[common],
+                       help="grade submitted/<student>/<lesson>/ in a sandbox, in parallel")
+    p.add_argument("lesson", nargs="?", metavar="LESSON", help="only this lesson (default: all)")
+    p.add_argument("--student", metavar="S", help="only this student")
+    p.add_argument("--jobs", type=int, metavar="N", help="submissions at once (default: cores)")
+    p.add_argument("--unsafe", action="store_true",
+                   help="grade without the bubblewrap sandbox (only where it can't be installed)")
+    p.add_argument("--cell-timeout", type=float, default=60.0, metavar="S",
+                   help="seconds per cell before it is interrupted (default: 60)")
+    p.add_argument("--memory-mb", type=int, default=4096, metavar="MB",
+                   help="address-space limit per process (default: 4096)")
+    p.add_argument("--output-mb", type=int, default=2, metavar="MB",
+                   help="output kept per notebook; the rest is dropped (default: 2)")
+    p.set_defaults(run=_autograde)
+
+    p = sub.add_parser("feedback", parents=[common],
+                       help="make feedback/ HTML from autograded/ (no hidden test shows)")
+    p.add_argument("lesson", nargs="?", metavar="LESSON",
+                   help="only this lesson (default: all autograded)")
+    p.add_argument("--student", metavar="S", help="only this student")
+    p.set_defaults(run=_feedback)
+
+    p = sub.add_parser("report", parents=[common],
+                       help="report.csv per student and exercise, and a summary PNG/HTML")
+    p.add_argument("lesson", metavar="LESSON")
+    p.add_argument("--dest", metavar="DIR", help="write here (default: reports/LESSON/)")
+    p.set_defaults(run=_report)
+
+    p = sub.add_parser("validate", parents=[common],
+                       help="run a notebook's checks (visible ones) before submitting it")
+    p.add_argument("notebook", metavar="NOTEBOOK")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="seconds per cell (default: 60)")
+    p.set_defaults(run=_validate)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
+    from backprop.sandbox import SandboxUnavailable
+
     try:
         return args.run(args)
     except course.CourseError as exc:
         print(f"backprop-course {args.command}: {exc}", file=sys.stderr)
         return 2
+    except SandboxUnavailable as exc:
+        return _sandbox_error(exc)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ outputs, no execution counts, fixed metadata), so releasing twice changes nothin
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -26,7 +28,12 @@ __all__ = [
     "ScrubHiddenTests",
     "clean_notebook",
     "find_course",
+    "feedback",
+    "TestCall",
     "lesson_ids",
+    "open_gradebook",
+    "parse_test_cell",
+    "register_lesson",
     "release",
     "write_notebook",
 ]
@@ -43,6 +50,70 @@ _KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "na
 
 class CourseError(RuntimeError):
     """A course folder, lesson or nbgrader step is missing or broken; the message says which."""
+
+
+@dataclass(frozen=True)
+class TestCall:
+    """What a graded test cell checks: `check("id", fn)` or `check_choice("q1", q1, ...)`.
+
+    Attributes:
+        kind: "exercise" (check) or "quiz" (check_choice).
+        target: The exercise id or the quiz question's name.
+        variable: The learner's function or answer variable the cell passes.
+        answer: The right letter of a quiz (only the source's hidden test gives it).
+        choices: The allowed letters of a quiz.
+        reread: The section a quiz points to when the answer is wrong.
+    """
+
+    kind: str
+    target: str
+    variable: str
+    answer: str | None = None
+    choices: str = "abcd"
+    reread: str = ""
+
+
+def _literal(node: ast.expr) -> object:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return None
+
+
+def parse_test_cell(source: str) -> TestCall | None:
+    """Read what a test cell of this course checks, or None if it is not one of its two shapes.
+
+    Every test cell calls one checker, visibly and again in its hidden tests, with the
+    same target and variable; anything else (two targets, other code) returns None and is
+    left to a human.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+             and n.func.id in ("check", "check_choice")]
+    if not calls:
+        return None
+    kinds = {c.func.id for c in calls}
+    pairs = {(_literal(c.args[0]), c.args[1].id) for c in calls
+             if len(c.args) >= 2 and isinstance(c.args[1], ast.Name)}
+    if len(kinds) != 1 or len(pairs) != 1 or len(calls) != sum(
+            1 for c in calls if len(c.args) >= 2 and isinstance(c.args[1], ast.Name)):
+        return None
+    (target, variable), kind = pairs.pop(), kinds.pop()
+    if not isinstance(target, str):
+        return None
+    if kind == "check":
+        return TestCall("exercise", target, variable)
+    keywords = {k.arg: _literal(k.value) for c in calls for k in c.keywords}
+    extra = [_literal(c.args[2]) for c in calls if len(c.args) > 2]
+    answer = keywords.get("answer")
+    reread = keywords.get("reread")
+    return TestCall("quiz", target, variable,
+                    answer=answer if isinstance(answer, str) else None,
+                    choices=extra[0] if extra and isinstance(extra[0], str) else "abcd",
+                    reread=reread if isinstance(reread, str) else "")
 
 
 def find_course(start: str | Path | None = None) -> Path:
@@ -110,15 +181,26 @@ def _put_python_on_path() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + path
 
 
-def _nbgrader_api(root: Path):
-    """Make an NbGraderAPI for the temporary course at `root`, configured by its own file."""
+def open_gradebook(db_url: str, course_id: str = "backprop-workbook"):
+    """Open nbgrader's gradebook (its `Gradebook` API), with nbgrader's `alembic` reachable."""
+    from nbgrader.api import Gradebook
+
+    _put_python_on_path()
+    return Gradebook(db_url, course_id=course_id)
+
+
+def _nbgrader_api(root: Path, db: Path | None = None):
+    """Make an NbGraderAPI for the course at `root`, configured by its own file.
+
+    `db` is the gradebook to use (default: `root/gradebook.db`).
+    """
     from nbgrader.apps import NbGraderAPI  # heavy: only when a command needs it
     from traitlets.config.loader import PyFileConfigLoader
 
     _put_python_on_path()
     config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
     config.CourseDirectory.root = str(root)
-    config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    config.CourseDirectory.db_url = f"sqlite:///{db or root / 'gradebook.db'}"
     config.Exchange.root = str(root / "exchange")
     return NbGraderAPI(config=config)
 
@@ -195,6 +277,73 @@ def release(
             shutil.rmtree(stale)
             changed.append(stale)
     return changed
+
+
+def register_lesson(course: Path, lesson: str) -> None:
+    """Record a lesson's graded cells in the course's gradebook, as nbgrader's autograde needs.
+
+    Runs nbgrader's generate_assignment in a temporary copy of the course, pointed at the
+    course's own `gradebook.db`, so that `lessons/` is left as `release` made it.
+
+    Raises:
+        CourseError: If the lesson does not exist or nbgrader fails on it.
+    """
+    if lesson not in lesson_ids(course):
+        raise CourseError(f"no such lesson in {course / SOURCE}: {lesson}. "
+                          f"Available: {', '.join(lesson_ids(course)) or 'none'}.")
+    with tempfile.TemporaryDirectory(prefix="backprop-register-") as tmp:
+        root = Path(tmp)
+        shutil.copy2(course / CONFIG_FILE, root / CONFIG_FILE)
+        shutil.copytree(course / SOURCE / lesson, root / SOURCE / lesson,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        api = _nbgrader_api(root, db=course / "gradebook.db")
+        result = api.generate_assignment(lesson, force=True, create=True)
+        if not result["success"]:
+            raise CourseError(f"nbgrader could not register {lesson} in the gradebook:\n"
+                              f"{result.get('log', '')}\n{result.get('error', '')}")
+
+
+def feedback(
+    course: Path,
+    lessons: Iterable[str] | None = None,
+    student: str | None = None,
+    log: Callable[[str], None] = lambda msg: print(msg, flush=True),
+) -> list[Path]:
+    """Make the feedback HTML of autograded submissions with nbgrader's generate_feedback.
+
+    The course's nbgrader_config.py removes hidden tests from cell sources and from any
+    text (`ScrubHiddenTests`, then nbgrader's `ClearHiddenTests`).
+
+    Args:
+        course: The course folder.
+        lessons: Which lessons (default: every lesson with autograded submissions).
+        student: Only this student.
+        log: Progress messages go here.
+
+    Returns:
+        The feedback files written, `feedback/<student>/<lesson>/<lesson>.html`.
+
+    Raises:
+        CourseError: If nothing was autograded yet, or nbgrader fails.
+    """
+    graded = course / "autograded"
+    found = sorted({p.name for p in graded.glob("*/*") if p.is_dir()}) if graded.is_dir() else []
+    chosen = list(lessons) if lessons else found
+    if not found or not set(chosen) & set(found):
+        raise CourseError(f"nothing autograded yet in {graded}: run `backprop-course autograde` "
+                          "first.")
+    api = _nbgrader_api(course)
+    written: list[Path] = []
+    for i, lesson in enumerate(chosen, 1):
+        log(f"[{i}/{len(chosen)}] nbgrader generate_feedback {lesson}"
+            f"{f' --student {student}' if student else ''}")
+        result = api.generate_feedback(lesson, student_id=student, force=True)
+        if not result["success"]:
+            raise CourseError(f"nbgrader could not make the feedback of {lesson}:\n"
+                              f"{result.get('log', '')}\n{result.get('error', '')}")
+        pattern = f"{student or '*'}/{lesson}/*.html"
+        written += sorted((course / "feedback").glob(pattern))
+    return written
 
 
 # ---------------------------------------------------------------------------------

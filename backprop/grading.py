@@ -17,6 +17,14 @@ this order:
 
 A failure raises `CheckFailed`, an `AssertionError` whose notebook traceback is the
 message alone: no source lines, so hidden tests never show in feedback.
+
+`check` is two steps, which the autograder runs in two processes:
+- `collect(id, fn)` calls the learner's function on each case, in the learner's process,
+  and reports `Outcome`s: the returned values, or the error, and whether an input was
+  changed in place or the package's reference was called;
+- `judge(id, outcomes)` compares them with the reference on its own copy of the cases
+  and returns a `Verdict`. It runs no learner code and treats the outcomes as untrusted
+  data. `outcome_to_data` / `outcome_from_data` carry outcomes through `backprop.wire`.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import copy
 import difflib
 import inspect
 import math
+import re
 import sys
 import traceback
 import warnings
@@ -54,8 +63,15 @@ __all__ = [
     "CheckFailed",
     "Exercise",
     "Mistake",
+    "Outcome",
+    "Verdict",
+    "cases_for",
     "check",
+    "collect",
     "exercises",
+    "judge",
+    "outcome_from_data",
+    "outcome_to_data",
     "register",
 ]
 
@@ -191,6 +207,8 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], reference_code: Any) ->
 
 
 def _describe(value: Any) -> str:
+    if isinstance(value, _Opaque):
+        return value.description
     if value is None:
         return "None"
     if isinstance(value, np.ndarray):
@@ -277,7 +295,8 @@ def _structure_problem(name: str, got: Any, want: Any) -> str | None:
         )
     if isinstance(got, Real):
         return None
-    if hasattr(got, "data") and hasattr(got, "grad"):
+    if (hasattr(got, "data") and hasattr(got, "grad")) or (
+            isinstance(got, _Opaque) and got.value_like):
         return f"{name} is a Value; return its number, {name}.data (or .grad)."
     return f"{name} should be a number, but it is {_describe(got)}."
 
@@ -297,7 +316,7 @@ def _close(ex: Exercise, got: Any, want: Any) -> bool:
     try:
         got = np.asarray(got, dtype=np.float64)
         want = np.asarray(want, dtype=np.float64)
-    except (TypeError, ValueError):  # None, a string, a ragged list: not a match
+    except (TypeError, ValueError, OverflowError):  # None, a string, a ragged list, 10**400
         return False
     return got.shape == want.shape and bool(
         np.allclose(got, want, rtol=ex.rtol, atol=ex.atol, equal_nan=False)
@@ -336,12 +355,306 @@ def _learner_traceback(exc: BaseException) -> str:
     return "".join(lines[-6:]).rstrip()
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What the learner's process reports for one case; `judge` reads it as untrusted data.
+
+    Attributes:
+        result: The returned value (a generator already listed); None if it raised.
+        error: "TypeName: first line of the message" and, after a newline, the learner's own
+            traceback lines, if it raised.
+        not_implemented: It raised NotImplementedError (the unwritten stub).
+        mutated: The positions of the arguments it changed in place, not counting the
+            exercise's `mutable` ones.
+        used_reference: It called backprop's own reference (or is backprop's own function).
+    """
+
+    result: Any = None
+    error: str | None = None
+    not_implemented: bool = False
+    mutated: tuple[int, ...] = ()
+    used_reference: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one exercise.
+
+    Attributes:
+        passed: Every case matches the reference.
+        message: Exactly what `check` prints (the ✓ line) or raises (the CheckFailed text).
+        mistake: The name of the known mistake the answer matched, e.g. "swapped", or None.
+            A known mistake that explains only some outputs counts too (the first one).
+    """
+
+    passed: bool
+    message: str
+    mistake: str | None = None
+
+
+def cases_for(exercise_id: str, *, hidden: bool) -> list[Case]:
+    """Return the exercise's seeded cases: the same inputs every time, as `check` uses them.
+
+    Raises:
+        KeyError: If no exercise has that id.
+    """
+    ex = _lookup(exercise_id)
+    return ex.cases(np.random.default_rng(ex.seed + (1 if hidden else 0)), hidden)
+
+
+def _safe_str(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # a learner's exception class whose __str__ fails
+        return "<the message could not be shown>"
+
+
+def _decisive(outcome: Outcome) -> bool:
+    """Whether this case alone settles the verdict, whatever the later cases return."""
+    return bool(outcome.error is not None or outcome.not_implemented or outcome.used_reference
+                or outcome.mutated)
+
+
+def collect(
+    exercise_id: str,
+    fn: Callable[..., Any],
+    *,
+    hidden: bool,
+    args: Sequence[tuple[Any, ...]] | None = None,
+) -> list[Outcome]:
+    """Call the learner's function on each case, in this process, and report what happened.
+
+    Nothing is compared here: `judge` does that, possibly in another process. Like `check`,
+    it stops after the first case that settles the verdict on its own (the function
+    raised, called the reference, or changed an input in place), so a crash on the first
+    case doesn't run the others.
+
+    Args:
+        exercise_id: The registered exercise, e.g. "mul_backward".
+        fn: The learner's function.
+        hidden: Use the hidden cases (ignored when `args` is given).
+        args: The positional arguments of each case, e.g. read with `backprop.wire` from
+            the grader's `cases_for(...)`; by default this process's own `cases_for`.
+
+    Returns:
+        One Outcome per case, in order (fewer if a case settled the verdict).
+
+    Raises:
+        KeyError: If no exercise has that id.
+        TypeError: If `args` is not a list of tuples. A learner's error never raises.
+    """
+    ex = _lookup(exercise_id)
+    if args is None:
+        args = [case.args for case in cases_for(exercise_id, hidden=hidden)]
+    if not isinstance(args, Sequence) or not all(isinstance(a, tuple) for a in args):
+        raise TypeError(f"collect: args must be a list of tuples (one per case), but it is "
+                        f"{_describe(args)}.")
+    if callable(fn) and _package_origin(fn) is not None:
+        # backprop's own function under the exercise's name: it may not even run the
+        # reference's code (a thin wrapper), so say so without calling it.
+        return [Outcome(used_reference=True)]
+
+    reference_code = getattr(inspect.unwrap(ex.reference), "__code__", None)
+    outcomes = []
+    for original in args:
+        given = copy.deepcopy(original)
+        try:
+            result, used_reference = _call(fn, given, reference_code)
+        except NotImplementedError as exc:
+            outcome = Outcome(error=f"NotImplementedError: {_safe_str(exc)}",
+                              not_implemented=True)
+        except Exception as exc:  # the learner's bug, reported with their own frames
+            first = (_safe_str(exc).splitlines() or [""])[0]
+            try:
+                frames = _learner_traceback(exc)
+            except Exception:  # a traceback that can't be formatted
+                frames = f"{type(exc).__name__}: {first}"
+            outcome = Outcome(error=f"{type(exc).__name__}: {first}\n{frames}")
+        else:
+            changed = tuple(
+                i for i, (before, after) in enumerate(zip(original, given, strict=True))
+                if i not in ex.mutable and _mutated(before, after))
+            outcome = Outcome(result=result, mutated=changed, used_reference=used_reference)
+        outcomes.append(outcome)
+        if _decisive(outcome):
+            break
+    return outcomes
+
+
+# The most numbers judge compares in one answer: far more than any exercise returns, and
+# few enough that converting them can't exhaust the grader's memory.
+_MAX_VALUES = 10_000_000
+_MAX_ERROR_CHARS = 20_000
+_TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,99}")
+
+
+def _split_error(error: str) -> tuple[str, str]:
+    """Split an Outcome.error into the exception's type name and the traceback to show."""
+    error = error[:_MAX_ERROR_CHARS]
+    first, newline, rest = error.partition("\n")
+    name = first.split(":", 1)[0].strip()
+    if not _TYPE_NAME.fullmatch(name):
+        name = "an exception"
+    return name, rest if newline else error
+
+
+def _size(value: Any, depth: int = 0) -> int:
+    """Count the numbers in an answer: array sizes, list lengths, nested (cheap)."""
+    if isinstance(value, np.ndarray):
+        return int(value.size)
+    if depth > 60:
+        return 0
+    if isinstance(value, list | tuple):
+        return len(value) + sum(_size(v, depth + 1) for v in value[:1000])
+    if isinstance(value, dict):
+        return len(value) + sum(_size(v, depth + 1) for v in list(value.values())[:1000])
+    return 1
+
+
+def _outcomes_problem(ex: Exercise, outcomes: Any, n_cases: int) -> str | None:
+    """Say what makes a list of outcomes unusable, or None: it may come from anywhere."""
+    unreadable = (f"{ex.id}: the results of your function could not be read ({{}}). This is "
+                  "not about your answer's values: run the whole notebook from the top, check "
+                  "that it runs without errors, and submit it again.")
+    if not isinstance(outcomes, list | tuple):
+        return unreadable.format(f"expected a list of outcomes, got {_describe(outcomes)}")
+    for k, o in enumerate(outcomes):
+        if not isinstance(o, Outcome):
+            return unreadable.format(f"case {k + 1} is {_describe(o)}, not an Outcome")
+        if not (
+            (o.error is None or isinstance(o.error, str))
+            and isinstance(o.not_implemented, bool) and isinstance(o.used_reference, bool)
+            and isinstance(o.mutated, tuple | list)
+            and all(type(i) is int and 0 <= i < 1000 for i in o.mutated)
+        ):
+            return unreadable.format(f"case {k + 1} has fields of the wrong type")
+    complete = len(outcomes) == n_cases or (
+        0 < len(outcomes) < n_cases and _decisive(outcomes[-1]))
+    if not complete:
+        return unreadable.format(f"expected {n_cases} case results, got {len(outcomes)}")
+    return None
+
+
+def judge(exercise_id: str, outcomes: Sequence[Outcome], *, hidden: bool) -> Verdict:
+    """Judge reported outcomes against the reference, run on this process's own cases.
+
+    Pure: no learner code runs (for outcomes read with `backprop.wire`), and the same
+    outcomes always get the same verdict. The outcomes are untrusted data: a wrong number
+    of them, wrong types, object arrays, strings, huge arrays or NaN give a failing
+    verdict with a message, never an exception.
+
+    Args:
+        exercise_id: The registered exercise.
+        outcomes: What `collect` returned, for the same `hidden`.
+        hidden: Judge against the hidden cases.
+
+    Returns:
+        The verdict; its message is the one `check` prints or raises.
+
+    Raises:
+        KeyError: If no exercise has that id (the grader's mistake, not the learner's).
+    """
+    ex = _lookup(exercise_id)
+    cases = cases_for(exercise_id, hidden=hidden)
+    problem = _outcomes_problem(ex, outcomes, len(cases))
+    if problem is not None:
+        return Verdict(False, problem)
+    # The reference runs on the grader's own inputs; an error here is a bug of the course,
+    # and is raised as one.
+    expected = [ex.reference(*copy.deepcopy(case.args)) for case in cases[:len(outcomes)]]
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            # Warnings would go to stderr, which nbgrader counts as a failed test.
+            warnings.simplefilter("ignore")
+            return _judge(ex, cases, list(outcomes), expected, hidden)
+    except Exception as exc:  # an answer that breaks a comparison: still the learner's
+        return Verdict(False, (
+            f"{ex.id}: your answer could not be compared with the expected one "
+            f"({type(exc).__name__}: {_safe_str(exc)[:300]}). Return "
+            f"{', '.join(ex.outputs)} as numbers or NumPy arrays."))
+
+
+def _judge(ex: Exercise, cases: list[Case], outcomes: list[Outcome], expected: list[Any],
+           hidden: bool) -> Verdict:
+    which = "hidden check" if hidden else "check"
+    n = len(ex.outputs)
+    results: list[tuple[Any, ...]] = []
+    wanted: list[tuple[Any, ...]] = []
+
+    def fail(message: str, mistake: Mistake | None = None) -> Verdict:
+        return Verdict(False, message, mistake.name if mistake else None)
+
+    for case, outcome, want in zip(cases, outcomes, expected, strict=False):
+        if outcome.not_implemented:
+            return fail(
+                f"{ex.id}: not written yet. Replace `raise NotImplementedError()` in the "
+                "exercise cell with your code, run that cell, then run this one again.")
+        if outcome.error is not None:
+            name, frames = _split_error(outcome.error)
+            return fail(f"{ex.id} raised {name} on the {which} with {case.note}.\n{frames}")
+        if outcome.used_reference:
+            return fail(
+                f"{ex.id}: your function calls backprop's own {ex.id}. Compute the answer "
+                "yourself: the point of the exercise is the derivation.")
+        changed = [i for i in outcome.mutated if i not in ex.mutable]
+        if changed:
+            name = _argument_name(ex, changed[0])
+            return fail(
+                f"{ex.id} changed its input {name} in place ({case.note}). Work on a copy or "
+                f"build a new array (`{name} = {name} + ...` rather than `{name} += ...`): the "
+                "caller still needs the original.")
+        result = outcome.result
+        if _size(result) > _MAX_VALUES:
+            return fail(f"{ex.id} returned {_describe(result)} holding more than "
+                        f"{_MAX_VALUES} numbers, far more than expected ({case.note}). Return "
+                        f"{', '.join(ex.outputs)}.")
+        want_t = _as_tuple(want, n)
+        got_t = _as_tuple(result, n)
+        if got_t is None:
+            names = ", ".join(ex.outputs)
+            return fail(
+                f"{ex.id} should return {n} values ({names}), but it returned "
+                f"{_describe(result)}. End it with `return {names}`.")
+        swapped = _wrong_order(ex, got_t, want_t)
+        # A known mistake that is a reordering (mul_backward's swapped dx, dy) explains more.
+        if swapped is not None and _mistake_matching(ex, [case], [got_t], lambda i: True) is None:
+            return fail(
+                f"{ex.id}: your values are right, but in the wrong order: you returned "
+                f"{swapped}. Return {', '.join(ex.outputs)}, in that order ({case.note}).")
+        for name, got, w in zip(ex.outputs, got_t, want_t, strict=True):
+            if name in ex.free:
+                continue
+            problem = _structure_problem(name, got, w)
+            if problem is not None:
+                culprit = _mistake_matching(ex, [case], [got_t], lambda i: True)
+                cause = f"\nLikely cause: {culprit.message}" if culprit else ""
+                return fail(f"{ex.id}: {problem} ({case.note}){cause}", culprit)
+        results.append(got_t)
+        wanted.append(want_t)
+
+    if all(_close(ex, got_t[i], want_t[i])
+           for got_t, want_t in zip(results, wanted, strict=True) for i in _compared(ex)):
+        return Verdict(True, f"✓ {ex.id}: all {len(cases)} {which}s pass.")
+
+    mistake = _mistake_matching(ex, cases, results, lambda i: True)
+    if mistake is not None:
+        return fail(f"{ex.id}: {mistake.message}", mistake)
+    # The report counts a known mistake that explains one wrong output too.
+    wrong = [i for i in _compared(ex)
+             if not all(_close(ex, g[i], w[i]) for g, w in zip(results, wanted, strict=True))]
+    partial = next((m for i in wrong
+                    if (m := _mistake_matching(ex, cases, results, lambda j, i=i: j == i))),
+                   None)
+    return fail(_fallback_message(ex, cases, results, wanted, which), partial)
+
+
 def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> None:
     """Check a learner's function against the registered exercise; explain any difference.
 
     Used in every lesson's test cells. Prints a ✓ line when every case matches the
     reference; otherwise raises `CheckFailed` with the most specific message it can
-    find (see the module docstring for the order).
+    find (see the module docstring for the order). It is `judge(collect(...))`, both in
+    this process.
 
     Args:
         exercise_id: The registered exercise, e.g. "mul_backward".
@@ -353,7 +666,6 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
         KeyError: If no exercise has that id.
     """
     ex = _lookup(exercise_id)
-    which = "hidden check" if hidden else "check"
     if not callable(fn):
         raise CheckFailed(
             f"{ex.id}: check expects your function itself, but got {_describe(fn)}. "
@@ -366,78 +678,114 @@ def check(exercise_id: str, fn: Callable[..., Any], *, hidden: bool = False) -> 
             f"reference code for later lessons; write {ex.id} yourself in the exercise cell, "
             "and don't import it under the same name."
         )
+    verdict = judge(exercise_id, collect(exercise_id, fn, hidden=hidden), hidden=hidden)
+    if not verdict.passed:
+        raise CheckFailed(verdict.message)
+    print(verdict.message)
 
-    reference_code = getattr(inspect.unwrap(ex.reference), "__code__", None)
-    rng = np.random.default_rng(ex.seed + (1 if hidden else 0))
-    cases = ex.cases(rng, hidden)
-    n = len(ex.outputs)
-    results: list[tuple[Any, ...]] = []
-    expected: list[tuple[Any, ...]] = []
 
-    for case in cases:
-        args = copy.deepcopy(case.args)
-        try:
-            result, used_reference = _call(fn, args, reference_code)
-        except NotImplementedError:
-            raise CheckFailed(
-                f"{ex.id}: not written yet. Replace `raise NotImplementedError()` in the "
-                "exercise cell with your code, run that cell, then run this one again."
-            ) from None
-        except Exception as exc:  # the learner's bug, reported with their own frames
-            raise CheckFailed(
-                f"{ex.id} raised {type(exc).__name__} on the {which} with {case.note}.\n"
-                f"{_learner_traceback(exc)}"
-            ) from None
-        if used_reference:
-            raise CheckFailed(
-                f"{ex.id}: your function calls backprop's own {ex.id}. Compute the answer "
-                "yourself: the point of the exercise is the derivation."
-            )
-        changed = [i for i, (before, after) in enumerate(zip(case.args, args, strict=True))
-                   if i not in ex.mutable and _mutated(before, after)]
-        if changed:
-            name = _argument_name(ex, changed[0])
-            raise CheckFailed(
-                f"{ex.id} changed its input {name} in place ({case.note}). Work on a copy or "
-                f"build a new array (`{name} = {name} + ...` rather than `{name} += ...`): the "
-                "caller still needs the original."
-            )
-        want = ex.reference(*copy.deepcopy(case.args))
-        want_t = _as_tuple(want, n)
-        got_t = _as_tuple(result, n)
-        if got_t is None:
-            names = ", ".join(ex.outputs)
-            raise CheckFailed(
-                f"{ex.id} should return {n} values ({names}), but it returned "
-                f"{_describe(result)}. End it with `return {names}`."
-            )
-        swapped = _wrong_order(ex, got_t, want_t)
-        # A known mistake that is a reordering (mul_backward's swapped dx, dy) explains more.
-        if swapped is not None and _mistake_matching(ex, [case], [got_t], lambda i: True) is None:
-            raise CheckFailed(
-                f"{ex.id}: your values are right, but in the wrong order: you returned "
-                f"{swapped}. Return {', '.join(ex.outputs)}, in that order ({case.note})."
-            )
-        for name, got, w in zip(ex.outputs, got_t, want_t, strict=True):
-            if name in ex.free:
-                continue
-            problem = _structure_problem(name, got, w)
-            if problem is not None:
-                culprit = _mistake_matching(ex, [case], [got_t], lambda i: True)
-                cause = f"\nLikely cause: {culprit.message}" if culprit else ""
-                raise CheckFailed(f"{ex.id}: {problem} ({case.note}){cause}")
-        results.append(got_t)
-        expected.append(want_t)
+# -- Outcomes as plain data, for `backprop.wire` ---------------------------------------
 
-    if all(_close(ex, got_t[i], want_t[i])
-           for got_t, want_t in zip(results, expected, strict=True) for i in _compared(ex)):
-        print(f"✓ {ex.id}: all {len(cases)} {which}s pass.")
-        return
+# Answers larger than this are sent as their description only: judge refuses them anyway.
+_MAX_SENT_VALUES = 2_000_000
+_MAX_SENT_ITEMS = 100_000
+_MAX_SENT_DEPTH = 32
+_OPAQUE = "__backprop_opaque__"
 
-    mistake = _mistake_matching(ex, cases, results, lambda i: True)
-    if mistake is not None:
-        raise CheckFailed(f"{ex.id}: {mistake.message}")
-    raise CheckFailed(_fallback_message(ex, cases, results, expected, which))
+
+class _Opaque:
+    """Stands in for a returned value that can't cross the wire (a Value, an object array).
+
+    judge sees it as what it was described as: never a number, never a match.
+    """
+
+    def __init__(self, description: str, value_like: bool) -> None:
+        self.description = description
+        self.value_like = value_like
+
+    def __repr__(self) -> str:
+        return f"<{self.description}>"
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """Turn a learner's answer into data `backprop.wire` writes, describing what it can't."""
+    if value is None or type(value) in (bool, str):
+        return value
+    if type(value) is int or type(value) is float:
+        return value if type(value) is float or value.bit_length() < 10_000 else float("inf")
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc" \
+            and value.dtype.names is None and value.size <= _MAX_SENT_VALUES:
+        return np.array(value, copy=True, subok=False)
+    if isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool | np.generic):
+        return _plain(float(value) if isinstance(value, float) else int(value), depth)
+    if depth < _MAX_SENT_DEPTH:
+        if isinstance(value, list | tuple) and len(value) <= _MAX_SENT_ITEMS:
+            items = [_plain(v, depth + 1) for v in value]
+            return items if isinstance(value, list) else tuple(items)
+        if isinstance(value, Mapping) and len(value) <= _MAX_SENT_ITEMS:
+            # Only str keys: the expected dicts (configs) have no others to compare.
+            return {str(k): _plain(v, depth + 1) for k, v in value.items()
+                    if isinstance(k, str)}
+    return {_OPAQUE: _describe(value)[:200],
+            "value_like": hasattr(value, "data") and hasattr(value, "grad")}
+
+
+def outcome_to_data(outcome: Outcome) -> dict[str, Any]:
+    """Turn an Outcome into plain data that `backprop.wire.dump` writes; never raises.
+
+    A returned value wire can't hold (a Value, an object array, a custom class, an answer
+    far too large) is replaced by its description, which judge reports as a wrong type.
+    """
+    try:
+        result = _plain(outcome.result)
+    except Exception:  # a learner's object that breaks while being read
+        result = {_OPAQUE: "an object that could not be read", "value_like": False}
+    return {"result": result, "error": outcome.error, "not_implemented": outcome.not_implemented,
+            "mutated": list(outcome.mutated), "used_reference": outcome.used_reference}
+
+
+def _unplain(value: Any, depth: int = 0) -> Any:
+    if depth > 64:
+        return value
+    if isinstance(value, dict):
+        if set(value) == {_OPAQUE, "value_like"} and isinstance(value[_OPAQUE], str):
+            return _Opaque(value[_OPAQUE][:200], value["value_like"] is True)
+        return {k: _unplain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unplain(v, depth + 1) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_unplain(v, depth + 1) for v in value)
+    return value
+
+
+def outcome_from_data(data: Any) -> Outcome:
+    """Rebuild an Outcome from what `outcome_to_data` made (after `backprop.wire.load`).
+
+    Raises:
+        ValueError: If `data` is not such a dict; the message says what is wrong.
+    """
+    fields = {"result", "error", "not_implemented", "mutated", "used_reference"}
+    if not isinstance(data, dict) or set(data) != fields:
+        raise ValueError(f"an outcome must be a dict with the keys {sorted(fields)}, but it is "
+                         f"{_describe(data)}"
+                         + (f" with keys {sorted(map(str, data))}" if isinstance(data, dict)
+                            else "") + ".")
+    error, mutated = data["error"], data["mutated"]
+    if not (error is None or isinstance(error, str)):
+        raise ValueError(f"an outcome's error must be a str or None, not {_describe(error)}.")
+    if not isinstance(data["not_implemented"], bool) \
+            or not isinstance(data["used_reference"], bool):
+        raise ValueError("an outcome's not_implemented and used_reference must be booleans.")
+    if not isinstance(mutated, list | tuple) or not all(
+            type(i) is int and 0 <= i < 1000 for i in mutated):
+        raise ValueError("an outcome's mutated must be a list of argument positions (ints).")
+    return Outcome(result=_unplain(data["result"]), error=error,
+                   not_implemented=data["not_implemented"], mutated=tuple(mutated),
+                   used_reference=data["used_reference"])
 
 
 def _wrong_order(ex: Exercise, got: tuple[Any, ...], want: tuple[Any, ...]) -> str | None:

@@ -15,6 +15,10 @@ matplotlib.use("Agg")  # no display in tests
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# As in an activated virtualenv: nbgrader's Gradebook starts `alembic` through PATH, and the
+# tests open gradebooks directly too (`.venv/bin/python -m pytest` works without activation).
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+
 
 @pytest.fixture(scope="session")
 def course_root() -> Path:

@@ -179,3 +179,44 @@ def test_scrub_hidden_tests_removes_them_from_tracebacks_and_streams():
     assert "HIDDEN TESTS" not in text
     assert "(hidden test)" in text and "fine" in text
     assert 'check_choice(\x1b[33m"q1"\x1b[39m, q1)' in text  # the visible line stays
+
+
+# --- what a test cell checks (used by autograde, report and validate) ---------------------
+
+from backprop.course import TestCall, parse_test_cell  # noqa: E402
+
+
+def test_parse_test_cell_reads_both_shapes_of_this_course():
+    exercise = ('"""Check that mul_backward returns (dx, dy)."""\n'
+                'check("mul_backward", mul_backward)\n'
+                '### BEGIN HIDDEN TESTS\ncheck("mul_backward", mul_backward, hidden=True)\n'
+                '### END HIDDEN TESTS')
+    assert parse_test_cell(exercise) == TestCall("exercise", "mul_backward", "mul_backward")
+    quiz = ('check_choice("q2", q2)\ncheck_choice("q2", q2, answer="d", reread="section 3")')
+    assert parse_test_cell(quiz) == TestCall("quiz", "q2", "q2", answer="d", reread="section 3")
+    assert parse_test_cell('check_choice("q1", q1, "abc")').choices == "abc"
+    assert parse_test_cell('check_choice("q1", q1)').answer is None  # the release's cell
+
+
+@pytest.mark.parametrize("source", [
+    "pass",
+    "check = lambda *a: None",
+    'check("a", a)\ncheck("b", b)',
+    'check("a", a)\ncheck_choice("q1", q1)',
+    "check(name, fn)",
+    "def broken(:",
+])
+def test_parse_test_cell_leaves_anything_else_to_a_human(source):
+    assert parse_test_cell(source) is None
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*/*.ipynb")),
+                         ids=lambda p: p.parent.name)
+def test_every_graded_cell_of_the_course_is_understood(path):
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            call = parse_test_cell(cell.source)
+            assert call is not None, meta["grade_id"]
+            assert call.kind == "exercise" or call.answer is not None, meta["grade_id"]
