@@ -43,3 +43,17 @@ def run_tool(args: list[str], cwd: Path, timeout: float = 600) -> subprocess.Com
         [exe, *args[1:]], cwd=cwd, env=tool_env(), capture_output=True, text=True,
         timeout=timeout, check=False,
     )
+
+
+def hidden_test_lines(nb) -> list[str]:
+    """The non-empty lines between BEGIN and END HIDDEN TESTS in a source notebook."""
+    lines, inside = [], False
+    for cell in nb.cells:
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and line.strip():
+                lines.append(line.strip())
+    return lines

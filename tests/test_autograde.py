@@ -21,7 +21,7 @@ from nbgrader.api import Gradebook
 from backprop import course
 from backprop.grading import REGISTRY
 
-from .conftest import ROOT, run_tool
+from .conftest import ROOT, hidden_test_lines, run_tool
 
 pytestmark = pytest.mark.slow
 
@@ -52,19 +52,6 @@ def _test_cell_id(nb: nbformat.NotebookNode, name: str) -> str:
 def _text(page: str) -> str:
     """The visible text of an HTML page: tags removed, entities decoded."""
     return html.unescape(re.sub(r"<[^>]+>", "", page))
-
-
-def _hidden_lines(nb: nbformat.NotebookNode) -> list[str]:
-    lines, inside = [], False
-    for cell in nb.cells:
-        for line in cell.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif inside and line.strip():
-                lines.append(line.strip())
-    return lines
 
 
 @pytest.fixture(scope="module", params=LESSONS)
@@ -153,7 +140,7 @@ def test_an_infinite_loop_is_stopped_and_the_rest_is_graded(graded):
 
 
 def test_feedback_never_shows_hidden_tests(graded):
-    hidden = _hidden_lines(graded["source"])
+    hidden = hidden_test_lines(graded["source"])
     assert hidden, "the lesson has no hidden tests"
     for student, page in graded["feedback"].items():
         text = _text(page)

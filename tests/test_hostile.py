@@ -29,7 +29,7 @@ from backprop import cli, sandbox
 from backprop.grading import REGISTRY
 from backprop.report import load_verdicts
 
-from .conftest import ROOT
+from .conftest import ROOT, hidden_test_lines
 
 LESSON = "01_chain_rule"
 DB = "gradebook.db"
@@ -563,27 +563,14 @@ def test_no_stale_grade(cohort):
     assert "could not be graded automatically" in _header(_autograded(root, "stale"))
 
 
-def _hidden_lines(root: Path) -> list[str]:
-    source = nbformat.read(root / "solutions" / LESSON / f"{LESSON}.ipynb", as_version=4)
-    lines, inside = [], False
-    for cell in source.cells:
-        for line in cell.source.splitlines():
-            if "BEGIN HIDDEN TESTS" in line:
-                inside = True
-            elif "END HIDDEN TESTS" in line:
-                inside = False
-            elif inside and line.strip():
-                lines.append(line.strip())
-    return lines
-
-
 def test_feedback_shows_the_messages_and_never_a_hidden_test(cohort, capsys):
     import html
     import re
 
     root = cohort["root"]
     assert cli.main(["feedback", LESSON, "--course", str(root)]) == 0
-    hidden = _hidden_lines(root)
+    hidden = hidden_test_lines(
+        nbformat.read(root / "solutions" / LESSON / f"{LESSON}.ipynb", as_version=4))
     assert hidden, "the lesson has no hidden tests"
     pages = {}
     for student in CASES:
