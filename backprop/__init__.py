@@ -15,10 +15,15 @@ Its modules follow the course, lesson by lesson:
 - lesson 5, momentum: `optim` (sgd_momentum, nesterov, rmsprop, adam, schedules),
   `train` (schedules), `surfaces` (2-D loss surfaces, descend), `plots` (trajectories),
   `widgets`;
+- lesson 6, normalisation: `normalization` (batch norm, layer norm), `regularization`
+  (L2, dropout), `models` (MLP with normalization=, dropout=, l2=);
+- lesson 7, review: the capstone trains the deepest MLP of the course with all of the above;
+- lessons 3 to 7: `playground` (the Backprop Playground, also as `widgets.playground`);
 - every lesson: `grading` (the exercise registry and check) and `quiz`;
-- the instructor's side: `course` and `cli` (the `backprop-course` command).
+- the instructor's side: `course` and `cli` (the `backprop-course` command: release,
+  autograde in the `sandbox`, feedback, `report`, `validate`).
 
 Import what a lesson needs explicitly, e.g. `from backprop.layers import affine_forward`.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

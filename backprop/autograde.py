@@ -361,8 +361,30 @@ def _judge_quiz(cell: GradedCell, answers: Any) -> CellScore:
     return CellScore(cell.grade_id, cell.points, cell.points, out.getvalue().strip())
 
 
-def judge_results(plan: LessonPlan, results: Any) -> list[CellScore]:
-    """Score every graded cell from the plain data the sandbox handed back."""
+def _manual_score(plan: LessonPlan, cell: GradedCell, nb: NotebookNode | None) -> CellScore:
+    """A written answer goes to a human, unless it is still exactly as it was released."""
+    released = next((c.source for c in plan.release.cells
+                     if c.metadata.get("nbgrader", {}).get("grade_id") == cell.grade_id), None)
+    answer = None if nb is None else next(
+        (c.source for c in nb.cells
+         if c.metadata.get("nbgrader", {}).get("grade_id") == cell.grade_id), None)
+    if answer is None or (released is not None and answer.strip() == released.strip()):
+        # As nbgrader does: an untouched answer cell is 0, with nothing for a human to read.
+        return CellScore(cell.grade_id, 0.0, cell.points,
+                         "not answered: the cell is as it was handed out")
+    return CellScore(cell.grade_id, 0.0, cell.points, "graded by hand by your instructor",
+                     manual=True)
+
+
+def judge_results(plan: LessonPlan, results: Any,
+                  nb: NotebookNode | None = None) -> list[CellScore]:
+    """Score every graded cell from the plain data the sandbox handed back.
+
+    Args:
+        plan: The lesson's graded cells.
+        results: What the sandbox wrote (untrusted plain data).
+        nb: The submitted notebook after preflight, whose written answers go to a human.
+    """
     exercises = results.get("exercises") if isinstance(results, dict) else None
     quiz = results.get("quiz") if isinstance(results, dict) else None
     scores = []
@@ -373,13 +395,14 @@ def judge_results(plan: LessonPlan, results: Any) -> list[CellScore]:
         elif cell.kind == "quiz":
             scores.append(_judge_quiz(cell, quiz))
         else:
-            scores.append(CellScore(cell.grade_id, 0.0, cell.points,
-                                    "graded by hand by your instructor", manual=True))
+            scores.append(_manual_score(plan, cell, nb))
     return scores
 
 
-def _failed(plan: LessonPlan, reason: str) -> list[CellScore]:
-    return [CellScore(c.grade_id, 0.0, c.points, f"not graded: {reason}", manual=False)
+def _failed(plan: LessonPlan, reason: str, nb: NotebookNode | None = None) -> list[CellScore]:
+    # Written answers don't depend on the code running: they still go to a human.
+    return [_manual_score(plan, c, nb) if c.kind == "manual" and nb is not None
+            else CellScore(c.grade_id, 0.0, c.points, f"not graded: {reason}", manual=False)
             for c in plan.cells]
 
 
@@ -475,13 +498,13 @@ def grade_one(root: Path, plan: LessonPlan, sub: Submission, *, limits: Limits, 
         executed = _read_executed(job_dir / "executed.ipynb")
         problem = _job_problem(job, results is not None)
         if problem is not None:
-            cells = _failed(plan, problem)
+            cells = _failed(plan, problem, nb)
             return SubmissionResult(sub.student, sub.lesson, cells, problem, notes,
                                     time.perf_counter() - start, job.seconds), executed
         notes += [f"Cell {c.get('index')} ran out of time and was interrupted."
                   for c in (results.get("cells") or []) if isinstance(c, dict) and c.get(
                       "timed_out")] if isinstance(results, dict) else []
-        cells = judge_results(plan, results)
+        cells = judge_results(plan, results, nb)
         return SubmissionResult(sub.student, sub.lesson, cells, None, notes,
                                 time.perf_counter() - start, job.seconds), executed
     finally:
@@ -551,7 +574,8 @@ def _write_grades(root: Path, plan: LessonPlan, result: SubmissionResult) -> Non
         gb.update_or_create_submission(plan.lesson, result.student)
         for score in result.cells:
             grade = gb.find_grade(score.grade_id, plan.lesson, plan.lesson, result.student)
-            grade.auto_score = score.score
+            # A written answer waiting for a human has no automatic score, as in nbgrader.
+            grade.auto_score = None if score.manual else score.score
             grade.needs_manual_grade = score.manual
             # A re-grade starts from nothing: an earlier manual score must not outlive it.
             grade.manual_score = None
@@ -667,6 +691,9 @@ def autograde(
             results[futures[future]] = result
             status = f"ERROR: {result.error}" if result.error else (
                 f"{result.score:g}/{result.max_score:g}")
+            by_hand = sum(c.max_score for c in result.cells if c.manual)
+            if by_hand:
+                status += f", {by_hand:g} more to grade by hand"
             log(f"[{done}/{len(subs)}] {result.student} {result.lesson}: {status} "
                 f"({result.seconds:.1f} s)")
     return [results[i] for i in range(len(subs))]

@@ -32,6 +32,11 @@ def _release(args: argparse.Namespace) -> int:
         print(f"released into {where}: {len(changed)} file(s) changed.")
     else:
         print(f"released into {where}: already up to date.")
+    if dest is None:  # the start page lists the released lessons' headers
+        from backprop import startpage
+
+        if startpage.write(root):
+            print(f"  updated {startpage.FILENAME} (the start page)")
     return 0
 
 

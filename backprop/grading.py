@@ -52,10 +52,14 @@ from backprop.activations import (
     sigmoid_forward,
     tanh_backward,
 )
+from backprop.data import load_digits, standardize, train_test_split
 from backprop.gradcheck import diagnose, numerical_derivative
 from backprop.layers import affine_backward, affine_forward
 from backprop.losses import binary_cross_entropy_with_logits, mse_loss, softmax_cross_entropy
-from backprop.models import init_weights
+from backprop.models import MLP, init_weights
+from backprop.normalization import batchnorm_backward, batchnorm_forward, layernorm_backward
+from backprop.regularization import dropout_backward, dropout_forward, l2_penalty
+from backprop.train import Trainer
 
 __all__ = [
     "REGISTRY",
@@ -97,6 +101,7 @@ class Case:
 
     args: tuple[Any, ...]
     note: str
+    data: Any = None  # grader-only data (held-out labels): never passed to the learner
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,14 @@ class Exercise:
         mutable: Positions of the arguments the function may change in place, such as an
             optimiser's config, where it keeps its state (a velocity) between calls.
             Every other argument must be left as it was.
+        after: Positions of the arguments that the function updates in place as part of
+            its job (batch norm's running averages in bn_param). Their values after the
+            call are appended to the outputs and compared like returned values; list
+            their names last in `outputs`.
+        accept: For an open-ended exercise with no single right answer (lesson 7's
+            capstone): `accept(case, outputs) -> None` when the outputs are good enough,
+            or a message saying what falls short. The reference is then not compared (it
+            only shows one way to do it), and `case.data` holds what accept needs.
     """
 
     id: str
@@ -142,6 +155,8 @@ class Exercise:
     seed: int = 0
     free: tuple[str, ...] = ()
     mutable: tuple[int, ...] = ()
+    after: tuple[int, ...] = ()
+    accept: Callable[[Case, tuple[Any, ...]], str | None] | None = None
 
 
 REGISTRY: dict[str, Exercise] = {}
@@ -256,6 +271,9 @@ def _structure_problem(name: str, got: Any, want: Any) -> str | None:
             if problem is not None:
                 return problem
         return None  # a different length is a wrong value, explained by the comparison
+    if isinstance(want, str):  # a setting kept in a dict, such as bn_param["mode"]
+        return None if isinstance(got, str) else (
+            f"{name} should be the string {want!r}, but it is {_describe(got)}.")
     if isinstance(want, np.ndarray) and want.ndim > 0:
         if isinstance(got, list | tuple):
             return f"{name} is a {type(got).__name__}; return a NumPy array (np.array(...))."
@@ -310,6 +328,8 @@ def _close(ex: Exercise, got: Any, want: Any) -> bool:
     if isinstance(want, Mapping):  # every entry of the expected dict; extra entries are free
         return isinstance(got, Mapping) and all(
             k in got and _close(ex, got[k], w) for k, w in want.items())
+    if isinstance(want, str):  # a setting kept in a dict, such as bn_param["mode"]
+        return isinstance(got, str) and got == want
     if isinstance(want, list):  # a list of arrays that may differ in shape
         return (isinstance(got, list | tuple) and len(got) == len(want)
                 and all(_close(ex, g, w) for g, w in zip(got, want, strict=True)))
@@ -392,6 +412,22 @@ class Verdict:
     mistake: str | None = None
 
 
+def _run(ex: Exercise, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """Call fn (the reference or a mistake) and append the `after` arguments' new values."""
+    return _with_after(ex, fn(*args), args)
+
+
+def _with_after(ex: Exercise, result: Any, args: tuple[Any, ...]) -> Any:
+    if not ex.after:
+        return result
+    returned = len(ex.outputs) - len(ex.after)
+    if returned == 1:
+        result = (result,)
+    elif not isinstance(result, tuple) or len(result) != returned:
+        return result  # a wrong count: judged, and explained, as returned
+    return (*result, *(args[i] for i in ex.after))
+
+
 def cases_for(exercise_id: str, *, hidden: bool) -> list[Case]:
     """Return the exercise's seeded cases: the same inputs every time, as `check` uses them.
 
@@ -460,6 +496,7 @@ def collect(
         given = copy.deepcopy(original)
         try:
             result, used_reference = _call(fn, given, reference_code)
+            result = _with_after(ex, result, given)
         except NotImplementedError as exc:
             outcome = Outcome(error=f"NotImplementedError: {_safe_str(exc)}",
                               not_implemented=True)
@@ -473,7 +510,7 @@ def collect(
         else:
             changed = tuple(
                 i for i, (before, after) in enumerate(zip(original, given, strict=True))
-                if i not in ex.mutable and _mutated(before, after))
+                if i not in ex.mutable + ex.after and _mutated(before, after))
             outcome = Outcome(result=result, mutated=changed, used_reference=used_reference)
         outcomes.append(outcome)
         if _decisive(outcome):
@@ -561,7 +598,9 @@ def judge(exercise_id: str, outcomes: Sequence[Outcome], *, hidden: bool) -> Ver
         return Verdict(False, problem)
     # The reference runs on the grader's own inputs; an error here is a bug of the course,
     # and is raised as one.
-    expected = [ex.reference(*copy.deepcopy(case.args)) for case in cases[:len(outcomes)]]
+    expected = ([None] * len(outcomes) if ex.accept is not None else
+                [_run(ex, ex.reference, copy.deepcopy(case.args))
+                 for case in cases[:len(outcomes)]])
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             # Warnings would go to stderr, which nbgrader counts as a failed test.
@@ -608,13 +647,18 @@ def _judge(ex: Exercise, cases: list[Case], outcomes: list[Outcome], expected: l
             return fail(f"{ex.id} returned {_describe(result)} holding more than "
                         f"{_MAX_VALUES} numbers, far more than expected ({case.note}). Return "
                         f"{', '.join(ex.outputs)}.")
-        want_t = _as_tuple(want, n)
         got_t = _as_tuple(result, n)
         if got_t is None:
-            names = ", ".join(ex.outputs)
+            names = ", ".join(ex.outputs[:n - len(ex.after)])
             return fail(
-                f"{ex.id} should return {n} values ({names}), but it returned "
+                f"{ex.id} should return {n - len(ex.after)} values ({names}), but it returned "
                 f"{_describe(result)}. End it with `return {names}`.")
+        if ex.accept is not None:  # open-ended: judged by its criterion, not a reference
+            shortfall = ex.accept(case, got_t)
+            if shortfall is not None:
+                return fail(f"{ex.id}: {shortfall} ({case.note})")
+            continue
+        want_t = _as_tuple(want, n)
         swapped = _wrong_order(ex, got_t, want_t)
         # A known mistake that is a reordering (mul_backward's swapped dx, dy) explains more.
         if swapped is not None and _mistake_matching(ex, [case], [got_t], lambda i: True) is None:
@@ -632,8 +676,9 @@ def _judge(ex: Exercise, cases: list[Case], outcomes: list[Outcome], expected: l
         results.append(got_t)
         wanted.append(want_t)
 
-    if all(_close(ex, got_t[i], want_t[i])
-           for got_t, want_t in zip(results, wanted, strict=True) for i in _compared(ex)):
+    if ex.accept is not None or all(
+            _close(ex, got_t[i], want_t[i])
+            for got_t, want_t in zip(results, wanted, strict=True) for i in _compared(ex)):
         return Verdict(True, f"✓ {ex.id}: all {len(cases)} {which}s pass.")
 
     mistake = _mistake_matching(ex, cases, results, lambda i: True)
@@ -815,7 +860,8 @@ def _mistake_matching(
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                wrong = [_as_tuple(mistake.compute(*copy.deepcopy(c.args)), n) for c in cases]
+                wrong = [_as_tuple(_run(ex, mistake.compute, copy.deepcopy(c.args)), n)
+                         for c in cases]
         except Exception:  # a mistake that can't run on this case can't be the learner's
             continue
         if all(
@@ -912,6 +958,8 @@ def _first_difference(ex: Exercise, name: str, got: Any, want: Any) -> str:
         for k, (g, w) in enumerate(zip(got, want, strict=True)):
             if not _close(ex, g, w):
                 return _first_difference(ex, f"{name}[{k}]", g, w)
+    if isinstance(want, str):
+        return f"{name} is {got!r}, expected {want!r}"
     try:
         g, w = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     except (TypeError, ValueError):
@@ -3173,4 +3221,735 @@ register(Exercise(
          "[order[i:i + batch_size] for i in range(0, n, batch_size)]: every index exactly once, "
          "the last batch possibly shorter. "
          "See section 1, 'Full batch, mini-batches and SGD'.",
+))
+
+
+# ---------------------------------------------------------------------------------
+# Lesson 6: normalisation and regularisation
+# ---------------------------------------------------------------------------------
+
+
+_L6 = "06_normalization"
+
+
+# --- batchnorm_forward -----------------------------------------------------------------
+
+
+def _bn_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    """Train steps with and without running averages yet, and test steps.
+
+    Every case has features of different means and spreads, and an eps large enough that
+    its place (inside or outside the square root) shows.
+    """
+    specs: list[tuple[str, int, int, float, float | None, bool]] = [
+        # mode, N, D, eps, momentum (None: the default 0.9), running averages given
+        ("train", 5, 3, 1e-2, None, True),
+        ("train", 4, 2, 1e-3, 0.8, False),
+        ("test", 3, 3, 1e-2, None, True),
+    ]
+    if hidden:
+        specs += [("train", 2, 4, 1e-2, 0.5, True), ("train", 8, 1, 0.1, None, True),
+                  ("test", 1, 4, 1e-2, 0.7, True), ("train", 6, 5, 1e-5, 0.95, True)]
+    cases = []
+    for mode, n, d, eps, momentum, running in specs:
+        x = rng.normal(rng.normal(0.0, 3.0, size=d), rng.uniform(0.5, 3.0, size=d), size=(n, d))
+        gamma, beta = rng.uniform(0.5, 2.0, size=d), rng.normal(size=d)
+        bn_param: dict[str, Any] = {"mode": mode, "eps": eps}
+        if momentum is not None:
+            bn_param["momentum"] = momentum
+        state = "no running averages yet"
+        if running:
+            bn_param["running_mean"] = rng.normal(0.0, 2.0, size=d)
+            bn_param["running_var"] = rng.uniform(0.5, 4.0, size=d)
+            state = "running averages from earlier steps"
+        note = (f"{_shapes(x=x)}, mode {mode!r}, eps={eps:g}, momentum="
+                f"{momentum if momentum is not None else '0.9 (default)'}, {state}")
+        cases.append(Case((x, gamma, beta, bn_param), note))
+    if hidden:
+        x = rng.normal(size=(4, 3))
+        x[:, 1] = 2.5  # a constant feature: variance 0, so x_hat is 0 there
+        bn_param = {"mode": "train", "eps": 1e-2, "running_mean": np.zeros(3),
+                    "running_var": np.ones(3)}
+        cases.append(Case((x, np.ones(3), np.zeros(3), bn_param),
+                          "x (4, 3) whose second feature is constant, mode 'train'"))
+    return cases
+
+
+def _bn_variant(kind: str):
+    """A wrong batchnorm_forward: `kind` names the slip."""
+    def compute(x, gamma, beta, bn_param):
+        mode = bn_param["mode"]
+        eps = 1e-5 if kind == "eps_ignored" else bn_param.get("eps", 1e-5)
+        m = bn_param.get("momentum", 0.9)
+        d = x.shape[1]
+        rm = bn_param.setdefault("running_mean", np.zeros(d))
+        rv = bn_param.setdefault("running_var", np.ones(d))
+        mu = x.mean(axis=0)
+        var = x.var(axis=0, ddof=1 if kind == "unbiased" else 0)
+        if mode == "train" or kind == "test_batch_stats":
+            use_mu, use_var = mu, var
+        else:
+            use_mu, use_var = rm, rv
+        if kind == "eps_outside":
+            x_hat = (x - use_mu) / (np.sqrt(use_var) + eps)
+        else:
+            x_hat = (x - use_mu) / np.sqrt(use_var + eps)
+        out = beta * x_hat + gamma if kind == "gamma_beta_swapped" else gamma * x_hat + beta
+        update = mode == "train" or kind == "test_updates_running"
+        if update and kind != "running_not_stored":
+            run_var = {"running_unbiased": x.var(axis=0, ddof=1) if len(x) > 1 else var,
+                       "running_std": np.sqrt(var)}.get(kind, var)
+            keep = 1 - m if kind == "momentum_swapped" else m
+            bn_param["running_mean"] = keep * rm + (1 - keep) * mu
+            bn_param["running_var"] = keep * rv + (1 - keep) * run_var
+        return out, ((x, x_hat, mu, var, eps, gamma) if mode == "train" else None)
+    return compute
+
+
+register(Exercise(
+    id="batchnorm_forward",
+    lesson=_L6,
+    reference=batchnorm_forward,
+    cases=_bn_cases,
+    outputs=("out", "cache", "bn_param"),
+    free=("cache",),
+    after=(3,),
+    seed=601,
+    mistakes=(
+        Mistake(
+            "unbiased_variance",
+            _bn_variant("unbiased"),
+            "you used the unbiased variance (divided by N − 1, e.g. ddof=1). Batch norm "
+            "divides by N: var = x.var(axis=0), the variance of exactly these N numbers, which "
+            "is what gives x_hat a variance of 1. (The running average takes the same biased "
+            "var.)",
+        ),
+        Mistake(
+            "eps_outside_sqrt",
+            _bn_variant("eps_outside"),
+            "eps is outside the square root: (x − mu) / (sqrt(var) + eps). It belongs inside, "
+            "x_hat = (x − mu) / sqrt(var + eps), as in the formula of section 2 (and in the "
+            "cache your backward pass will use).",
+        ),
+        Mistake(
+            "eps_ignored",
+            _bn_variant("eps_ignored"),
+            "you used eps = 1e-5 whatever bn_param says. Read it from the dict, eps = "
+            "bn_param.get('eps', 1e-5): 1e-5 is only the default.",
+        ),
+        Mistake(
+            "test_uses_batch_statistics",
+            _bn_variant("test_batch_stats"),
+            "in test mode you normalised with the batch's own mean and variance. Test mode "
+            "uses the running averages, bn_param['running_mean'] and bn_param['running_var'], "
+            "so that a prediction doesn't depend on the other samples of its batch (or fails "
+            "for a batch of one).",
+        ),
+        Mistake(
+            "test_updates_running",
+            _bn_variant("test_updates_running"),
+            "out is right, but test mode changed the running averages. Only train mode updates "
+            "bn_param['running_mean'] and bn_param['running_var']; test mode reads them and "
+            "leaves them as they were, so predicting never changes the network.",
+        ),
+        Mistake(
+            "momentum_swapped",
+            _bn_variant("momentum_swapped"),
+            "the running averages weigh the wrong way round: momentum multiplies the OLD "
+            "average, running = momentum · running + (1 − momentum) · batch statistic. With "
+            "momentum 0.9 each step keeps 90 % of the old average and adds 10 % of the batch.",
+        ),
+        Mistake(
+            "running_not_stored",
+            _bn_variant("running_not_stored"),
+            "out is right, but bn_param's running averages were not updated in train mode. "
+            "Store the new ones in the dict, bn_param['running_mean'] = momentum · "
+            "running_mean + (1 − momentum) · mu (and the same for running_var with var): the "
+            "dict is the layer's memory from one call to the next.",
+        ),
+        Mistake(
+            "running_unbiased",
+            _bn_variant("running_unbiased"),
+            "out is right, but the running variance averages the unbiased variance (N − 1, as "
+            "PyTorch does). This course keeps the biased batch variance, var = x.var(axis=0), "
+            "in the running average too, the same var that normalised the batch.",
+        ),
+        Mistake(
+            "running_std",
+            _bn_variant("running_std"),
+            "bn_param['running_var'] averages the standard deviation, sqrt(var). It is a "
+            "running average of the variance itself: running_var = momentum · running_var + "
+            "(1 − momentum) · var.",
+        ),
+        Mistake(
+            "gamma_beta_swapped",
+            _bn_variant("gamma_beta_swapped"),
+            "gamma and beta are swapped: gamma scales and beta shifts, out = gamma · x_hat + "
+            "beta.",
+        ),
+    ),
+    hint="train: mu = x.mean(axis=0), var = x.var(axis=0), x_hat = (x − mu) / sqrt(var + eps), "
+         "out = gamma · x_hat + beta, then running = momentum · running + (1 − momentum) · "
+         "(mu or var), stored in bn_param; test: the same with the running averages, which stay "
+         "unchanged. See section 2, 'Batch normalisation: the forward pass'.",
+))
+
+
+# --- batchnorm_backward ----------------------------------------------------------------
+
+
+def _norm_cache(x: np.ndarray, gamma: np.ndarray, eps: float, axis: int):
+    keep = axis == 1
+    mu = x.mean(axis=axis, keepdims=keep)
+    var = x.var(axis=axis, keepdims=keep)
+    x_hat = (x - mu) / np.sqrt(var + eps)
+    return (x, x_hat, mu, var, eps, gamma)
+
+
+def _backward_cases(axis: int):
+    """Caches as the forward pass makes them (batch norm: axis 0, layer norm: axis 1)."""
+    def cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+        sizes = [(4, 3, 1e-5), (6, 2, 1e-2), (3, 5, 1e-3)]
+        if hidden:
+            sizes += [(2, 3, 1e-5), (8, 4, 0.1), (5, 6, 1e-5)]
+        out = []
+        for n, d, eps in sizes:
+            x = rng.normal(rng.normal(0.0, 2.0, size=d), rng.uniform(0.5, 2.5, size=d),
+                           size=(n, d))
+            gamma = rng.uniform(0.5, 2.0, size=d)
+            dout = rng.normal(size=(n, d))
+            cache = _norm_cache(x, gamma, eps, axis)
+            out.append(Case((dout, cache), f"{_shapes(dout=dout, x=x, gamma=gamma)}, "
+                                           f"eps={eps:g}"))
+        if hidden:
+            x, gamma = rng.normal(size=(4, 3)), rng.uniform(0.5, 2.0, size=3)
+            dout = np.tile(rng.normal(size=(1, 3)), (4, 1)) if axis == 0 else \
+                np.tile(rng.normal(size=(4, 1)), (1, 3))
+            out.append(Case((dout, _norm_cache(x, gamma, 1e-5, axis)),
+                            "dout the same for every " + ("sample" if axis == 0 else "feature")
+                            + " (then dx is 0)"))
+        return out
+    return cases
+
+
+def _norm_backward_variant(kind: str, axis: int):
+    """A wrong batch norm (axis 0) or layer norm (axis 1) backward pass."""
+    def compute(dout, cache):
+        x, x_hat, mu, var, eps, gamma = cache
+        keep = axis == 1
+        m = x.shape[axis]
+        dbeta = dout.sum(axis=0)
+        dgamma = (dout * x_hat).sum(axis=0)
+        if kind == "dgamma_not_summed":
+            dgamma = dout * x_hat
+        elif kind == "dbeta_not_summed":
+            dbeta = dout.copy()
+        elif kind == "dgamma_with_x":
+            dgamma = (dout * x).sum(axis=0)
+        dx_hat = dout if kind == "no_gamma" else dout * gamma
+        std = np.sqrt(var + eps)
+        xc = x - mu
+        dxc = dx_hat / std
+        dvar_factor = {"no_half": -1.0, "dvar_sign": 0.5}.get(kind, -0.5)
+        dvar = (dx_hat * xc).sum(axis=axis, keepdims=keep) * dvar_factor * std ** -3
+        if kind not in ("no_var_path", "constants"):
+            dxc = dxc + 2.0 * xc * dvar / m
+        if kind in ("no_mean_path", "constants"):
+            return dxc, dgamma, dbeta
+        dx = dxc - dxc.sum(axis=axis, keepdims=keep) / m
+        if kind == "no_one_over_n":
+            dx = dxc - dxc.sum(axis=axis, keepdims=keep)
+        return dx, dgamma, dbeta
+    return compute
+
+
+def _norm_mistakes(axis: int, stat: str) -> tuple[Mistake, ...]:
+    over = "batch" if axis == 0 else "features of each sample"
+    return (
+        Mistake(
+            "dgamma_not_summed",
+            _norm_backward_variant("dgamma_not_summed", axis),
+            "dgamma is not summed over the batch: dout * x_hat has one row per sample, but "
+            "gamma has shape (D,) and was used by every row (broadcast), so the rows' "
+            "gradients add up: dgamma = (dout * x_hat).sum(axis=0).",
+        ),
+        Mistake(
+            "dbeta_not_summed",
+            _norm_backward_variant("dbeta_not_summed", axis),
+            "dbeta is not summed over the batch: beta (D,) was added to every row, so it "
+            "receives every row's gradient: dbeta = dout.sum(axis=0).",
+        ),
+        Mistake(
+            "dgamma_with_x",
+            _norm_backward_variant("dgamma_with_x", axis),
+            "dgamma multiplies dout by x instead of x_hat: gamma scales the normalised input, "
+            "out = gamma · x_hat + beta, so dgamma = (dout * x_hat).sum(axis=0).",
+        ),
+        Mistake(
+            "no_gamma",
+            _norm_backward_variant("no_gamma", axis),
+            "dx is missing the factor gamma: out = gamma · x_hat + beta, so the gradient that "
+            "reaches x_hat is dx_hat = dout * gamma, and everything in dx starts from it.",
+        ),
+        Mistake(
+            "constants",
+            _norm_backward_variant("constants", axis),
+            f"dx treats the {stat} as constants: dx = gamma · dout / sqrt(var + eps) is only "
+            f"the direct path. The {stat} are computed from x too (over the {over}), so x "
+            "also reaches the output through them: add the variance's and the mean's paths "
+            "(the graph's nodes var and mu).",
+        ),
+        Mistake(
+            "no_mean_path",
+            _norm_backward_variant("no_mean_path", axis),
+            f"dx is missing the mean's path: mu is computed from x (over the {over}), so after "
+            "dxc (the gradient at xc = x − mu, both paths into it) comes dmu = −(sum of dxc), "
+            "and dx = dxc + dmu / " + ("N" if axis == 0 else "D") + ".",
+        ),
+        Mistake(
+            "no_var_path",
+            _norm_backward_variant("no_var_path", axis),
+            "dx is missing the variance's path: var = mean(xc²) depends on x too, so dxc gets "
+            "a second term, 2 · xc · dvar / " + ("N" if axis == 0 else "D") + ", with dvar = "
+            "−0.5 · sum(dx_hat · xc) · (var + eps)^(−3/2).",
+        ),
+        Mistake(
+            "no_half",
+            _norm_backward_variant("no_half", axis),
+            "dvar is twice too large: the derivative of (var + eps)^(−1/2) is −½ · (var + "
+            "eps)^(−3/2); the ½ is missing. (Or: d sqrt(v)/dv = 1 / (2 sqrt(v)).)",
+        ),
+        Mistake(
+            "dvar_sign",
+            _norm_backward_variant("dvar_sign", axis),
+            "dvar has the wrong sign: a larger variance makes the inverse square root, and so "
+            "x_hat, smaller. d(var + eps)^(−1/2)/dvar = −½ · (var + eps)^(−3/2), with a minus.",
+        ),
+        Mistake(
+            "no_one_over_n",
+            _norm_backward_variant("no_one_over_n", axis),
+            "the mean's path is " + ("N" if axis == 0 else "D") + " times too large: mu is "
+            "an average, so each x contributes with weight 1/" + ("N" if axis == 0 else "D")
+            + ": dx = dxc + dmu / " + ("N" if axis == 0 else "D") + ".",
+        ),
+    )
+
+
+register(Exercise(
+    id="batchnorm_backward",
+    lesson=_L6,
+    reference=batchnorm_backward,
+    cases=_backward_cases(0),
+    outputs=("dx", "dgamma", "dbeta"),
+    seed=602,
+    mistakes=_norm_mistakes(0, "batch mean and variance"),
+    hint="go through the graph of section 3 backwards: dbeta, dgamma, dx_hat = dout · gamma, "
+         "then dxc and dvar (through the inverse square root), the variance's path into dxc, and "
+         "last the mean's path, dx = dxc − dxc.sum(axis=0) / N. Compare with grad_check as in "
+         "section 3, 'The gradient check'.",
+))
+
+
+register(Exercise(
+    id="layernorm_backward",
+    lesson=_L6,
+    reference=layernorm_backward,
+    cases=_backward_cases(1),
+    outputs=("dx", "dgamma", "dbeta"),
+    seed=603,
+    mistakes=(
+        Mistake(
+            "batch_axis",
+            _norm_backward_variant("right", 0),
+            "dx is batch norm's, with sums over the batch (axis 0). Layer norm's mean and "
+            "variance are per sample, over its D features: in dx every sum runs over axis=1 "
+            "(keepdims=True), and the averages divide by D. (dgamma and dbeta still sum over "
+            "the batch.)",
+        ),
+        *_norm_mistakes(1, "per-sample mean and variance"),
+    ),
+    hint="batch norm's backward pass with the roles of the axes swapped for dx: the sums run "
+         "over the features of each sample (axis=1, keepdims=True) and divide by D; dgamma and "
+         "dbeta still sum over the batch (axis 0). See section 5, 'Layer normalisation'.",
+))
+
+
+# --- l2_penalty ------------------------------------------------------------------------
+
+
+def _l2_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    specs: list[tuple[tuple[int, ...], float]] = [((3, 4), 0.1), ((5, 2), 0.01), ((2, 2), 1.0)]
+    if hidden:
+        specs += [((1, 6), 0.5), ((4, 3), 1e-3), ((6, 5), 2.0)]
+    cases = []
+    for shape, reg in specs:
+        W = rng.normal(size=shape)
+        cases.append(Case((W, reg), f"{_shapes(W=W)}, reg={reg:g}"))
+    if hidden:
+        W = rng.normal(size=(3, 3))
+        cases.append(Case((W, 0.0), f"{_shapes(W=W)}, reg=0 (no penalty)"))
+    return cases
+
+
+register(Exercise(
+    id="l2_penalty",
+    lesson=_L6,
+    reference=l2_penalty,
+    cases=_l2_cases,
+    outputs=("penalty", "dW"),
+    seed=604,
+    mistakes=(
+        Mistake(
+            "no_half_in_penalty",
+            lambda W, reg: (reg * float(np.sum(W ** 2)), reg * W),
+            "the penalty is twice too large: it is 0.5 · reg · sum(W²). The 0.5 is there so "
+            "that the gradient is simply reg · W (dW is right).",
+        ),
+        Mistake(
+            "two_in_gradient",
+            lambda W, reg: (0.5 * reg * float(np.sum(W ** 2)), 2 * reg * W),
+            "dW is twice too large: the derivative of 0.5 · reg · W² is reg · W. The 2 of the "
+            "power rule cancels the 0.5.",
+        ),
+        Mistake(
+            "half_in_gradient",
+            lambda W, reg: (0.5 * reg * float(np.sum(W ** 2)), 0.5 * reg * W),
+            "dW is half what it should be: you kept the 0.5 but dropped the 2 of the power "
+            "rule. d(0.5 · reg · W²)/dW = 0.5 · reg · 2W = reg · W.",
+        ),
+        Mistake(
+            "no_half_anywhere",
+            lambda W, reg: (reg * float(np.sum(W ** 2)), 2 * reg * W),
+            "you used reg · sum(W²) and its gradient 2 · reg · W: consistent, but this course's "
+            "(and the MLP's) L2 term is 0.5 · reg · sum(W²), with gradient reg · W, so that "
+            "reg means the same everywhere.",
+        ),
+        Mistake(
+            "l1",
+            lambda W, reg: (reg * float(np.sum(np.abs(W))), reg * np.sign(W)),
+            "this is the L1 penalty, reg · sum(|W|) with gradient reg · sign(W). L2 squares "
+            "the weights: 0.5 · reg · sum(W²), gradient reg · W.",
+        ),
+        Mistake(
+            "mean",
+            lambda W, reg: (0.5 * reg * float(np.mean(W ** 2)), reg * W / W.size),
+            "you averaged over the weights: the penalty sums them, 0.5 · reg · sum(W²), so "
+            "dW = reg · W, one term per weight, not divided by their number.",
+        ),
+        Mistake(
+            "sign",
+            lambda W, reg: (0.5 * reg * float(np.sum(W ** 2)), -reg * W),
+            "dW has the wrong sign: the gradient of the penalty is +reg · W (it grows with W). "
+            "The minus of 'weight decay' comes from the update step, W − lr · dW.",
+        ),
+    ),
+    hint="penalty = 0.5 · reg · (W ** 2).sum() (a float), dW = reg · W (W's shape). See "
+         "section 7, 'L2: weight decay'.",
+))
+
+
+# --- dropout_forward and dropout_backward ------------------------------------------------
+
+
+def _dropout_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    specs: list[tuple[str, tuple[int, ...], float]] = [
+        ("train", (4, 5), 0.3), ("train", (3, 6), 0.6), ("test", (3, 4), 0.4)]
+    if hidden:
+        specs += [("train", (6, 3), 0.1), ("train", (2, 3, 4), 0.75), ("test", (5, 2), 0.8),
+                  ("train", (8, 8), 0.45)]
+    cases = []
+    for mode, shape, p in specs:
+        x = rng.normal(size=shape)
+        param = {"p": p, "mode": mode, "seed": int(rng.integers(1000))}
+        cases.append(Case((x, param), f"{_shapes(x=x)}, p={p:g}, mode {mode!r}, "
+                                      f"seed={param['seed']}"))
+    if hidden:
+        x = rng.normal(size=(3, 4))
+        cases.append(Case((x, {"p": 0.0, "mode": "train", "seed": 7}),
+                          f"{_shapes(x=x)}, p=0 (nothing dropped), mode 'train', seed=7"))
+    return cases
+
+
+def _dropout_variant(kind: str):
+    """A wrong dropout_forward: `kind` names the slip."""
+    def compute(x, dropout_param):
+        p, mode = dropout_param["p"], dropout_param["mode"]
+        r = np.random.default_rng(dropout_param["seed"]).random(x.shape)
+        if mode == "test" and kind not in ("mask_in_test", "test_scaled", "vanilla"):
+            return x.copy(), (dropout_param, None)
+        if mode == "test":
+            if kind == "mask_in_test":
+                mask = (r >= p) / (1 - p)
+                return x * mask, (dropout_param, mask)
+            return x * (1 - p), (dropout_param, None)
+        mask = {
+            "not_rescaled": (r >= p) * 1.0,
+            "vanilla": (r >= p) * 1.0,
+            "keep_probability": (r < p) / p if p > 0 else np.zeros_like(x),
+            "flipped": (r < p) / (1 - p),
+            "times_keep": (r >= p) * (1 - p),
+            "mask_in_test": (r >= p) / (1 - p),
+            "test_scaled": (r >= p) / (1 - p),
+        }[kind]
+        return x * mask, (dropout_param, mask)
+    return compute
+
+
+register(Exercise(
+    id="dropout_forward",
+    lesson=_L6,
+    reference=dropout_forward,
+    cases=_dropout_cases,
+    outputs=("out", "cache"),
+    free=("cache",),
+    seed=605,
+    mistakes=(
+        Mistake(
+            "not_rescaled",
+            _dropout_variant("not_rescaled"),
+            "the kept units are not rescaled: inverted dropout divides them by 1 − p, mask = "
+            "(rng.random(x.shape) >= p) / (1 − p), so that the expected output equals x and "
+            "test mode can be the identity.",
+        ),
+        Mistake(
+            "vanilla",
+            _dropout_variant("vanilla"),
+            "this is the original, non-inverted dropout: no rescaling in training and x · "
+            "(1 − p) at test time. This course's inverted dropout rescales in training, mask = "
+            "(rng.random(x.shape) >= p) / (1 − p), and returns x unchanged in test mode.",
+        ),
+        Mistake(
+            "keep_probability",
+            _dropout_variant("keep_probability"),
+            "you used p as the probability of KEEPING a unit (mask = (r < p) / p). Here p is "
+            "the probability of DROPPING one: keep where rng.random(x.shape) >= p, and divide "
+            "by the keep probability 1 − p.",
+        ),
+        Mistake(
+            "flipped_comparison",
+            _dropout_variant("flipped"),
+            "the comparison is flipped: you keep the units with r < p. A unit is dropped with "
+            "probability p, so it is kept where rng.random(x.shape) >= p.",
+        ),
+        Mistake(
+            "times_keep",
+            _dropout_variant("times_keep"),
+            "the kept units are multiplied by 1 − p instead of divided by it: inverted dropout "
+            "scales them UP, / (1 − p), to make up for the dropped ones.",
+        ),
+        Mistake(
+            "mask_in_test",
+            _dropout_variant("mask_in_test"),
+            "test mode drops units too. At test time dropout is off: return x unchanged (the "
+            "training-time division by 1 − p already kept the scale right).",
+        ),
+        Mistake(
+            "test_scaled",
+            _dropout_variant("test_scaled"),
+            "train mode is right, but test mode scales x by 1 − p. With inverted dropout the "
+            "rescaling already happened in training, so test mode is the identity: out = x.",
+        ),
+    ),
+    hint="train: rng = np.random.default_rng(dropout_param['seed']), mask = "
+         "(rng.random(x.shape) >= p) / (1 − p), out = x · mask; test: out = x. See section 7, "
+         "'Dropout'.",
+))
+
+
+def _dropout_backward_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    cases = []
+    for case in _dropout_cases(rng, hidden):
+        x, param = case.args
+        _, cache = dropout_forward(x, param)
+        dout = rng.normal(size=x.shape)
+        cases.append(Case((dout, cache), case.note.replace("x ", "dout ", 1)))
+    return cases
+
+
+def _dropout_backward_variant(kind: str):
+    def compute(dout, cache):
+        param, mask = cache
+        p = param["p"]
+        if mask is None:
+            return dout * (1 - p) if kind == "test_scaled" else dout.copy()
+        return {
+            "twice": dout * mask / (1 - p),
+            "unscaled": dout * (mask != 0),
+            "test_scaled": dout * mask,
+            "no_mask": dout / (1 - p),
+            "divided": np.divide(dout, mask, out=np.zeros_like(dout), where=mask != 0),
+        }[kind]
+    return compute
+
+
+register(Exercise(
+    id="dropout_backward",
+    lesson=_L6,
+    reference=dropout_backward,
+    cases=_dropout_backward_cases,
+    outputs=("dx",),
+    seed=606,
+    mistakes=(
+        Mistake(
+            "rescaled_twice",
+            _dropout_backward_variant("twice"),
+            "dx is rescaled twice: the cached mask already holds 0 or 1 / (1 − p), so dx = "
+            "dout · mask, with no further division by 1 − p.",
+        ),
+        Mistake(
+            "unscaled",
+            _dropout_backward_variant("unscaled"),
+            "dx lost the 1 / (1 − p): the forward pass multiplied the kept units by it, so "
+            "their gradient is multiplied by it too. Use the cached mask as it is: dx = dout · "
+            "mask.",
+        ),
+        Mistake(
+            "no_mask",
+            _dropout_backward_variant("no_mask"),
+            "dx ignores the mask: a dropped unit did not reach the output, so no gradient flows "
+            "back through it. dx = dout · mask (the mask from the cache).",
+        ),
+        Mistake(
+            "divided_by_mask",
+            _dropout_backward_variant("divided"),
+            "you divided by the mask: out = x · mask, so dx = dout · mask (multiplied).",
+        ),
+        Mistake(
+            "test_scaled",
+            _dropout_backward_variant("test_scaled"),
+            "train mode is right, but in test mode (mask None) you scaled dout by 1 − p. Test "
+            "mode's forward pass is the identity, so dx = dout.",
+        ),
+    ),
+    hint="param, mask = cache; dx = dout if mask is None (test mode) else dout · mask. See "
+         "section 7, 'Dropout'.",
+))
+
+
+# ---------------------------------------------------------------------------------
+# Lesson 7: the review's capstone, an open-ended exercise
+# ---------------------------------------------------------------------------------
+# The capstone has no single right answer: any function whose predictions reach the target
+# accuracy on a held-out test set passes. So it is registered with `accept` (the criterion)
+# instead of a comparison with the reference; the reference only shows one way to get
+# there, and the held-out labels travel in `Case.data`, which the learner's function never
+# receives.
+
+
+#: The test accuracy the capstone must reach.
+CAPSTONE_TARGET = 0.97
+#: The splits of the digits: the visible check uses the lessons' own split (seed 0); the
+#: hidden check a split the learner never sees.
+_VISIBLE_SPLIT = 0
+_HIDDEN_SPLIT = 1
+
+
+def train_capstone(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray) -> np.ndarray:
+    """Train a deep batch-normalised MLP on digits and predict the test labels (lesson 7).
+
+    The reference of the capstone, one way among many: standardise with the training
+    statistics (lesson 3), a 12-layer ReLU MLP with He initialisation (lesson 4), batch
+    normalisation and dropout (lesson 6), SGD with momentum and a step schedule (lesson 5).
+
+    Args:
+        X_train: Raw pixel values 0..16, shape (N, 64).
+        y_train: Integer labels 0..9, shape (N,).
+        X_test: Raw pixel values, shape (M, 64).
+
+    Returns:
+        pred: The predicted labels of X_test, an integer array of shape (M,).
+    """
+    X_tr, X_te = standardize(X_train, X_test)
+    net = MLP([64] + [128] * 11 + [10], init="he", normalization="batchnorm", dropout=0.1,
+              seed=4)
+    Trainer(net, X_tr, y_train, update_rule="sgd_momentum",
+            optim_config={"learning_rate": 0.05, "momentum": 0.9},
+            lr_schedule="step", schedule_config={"drop": 0.2, "every": 8},
+            batch_size=32, epochs=24, seed=4, progress=False).train()
+    return net.predict(X_te)
+
+
+def _split_case(seed: int, which: str) -> Case:
+    X, y = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=seed)
+    note = f"{which}: {len(X_train):,} training and {len(X_test)} test images"
+    return Case((X_train, y_train, X_test), note, data=y_test)
+
+
+def _capstone_cases(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    if hidden:
+        return [_split_case(_HIDDEN_SPLIT, "a held-out split of the digits that you have not "
+                                           "seen")]
+    return [_split_case(_VISIBLE_SPLIT, "the lesson's split of the digits")]
+
+
+_TRY = ("What to try, one change at a time: standardise X_train and X_test with the training "
+        "statistics (lesson 3); He initialisation with ReLU (lesson 4); batch normalisation "
+        "after every hidden affine layer (lesson 6); SGD with momentum 0.9, a learning rate "
+        "around 0.05 and a step schedule that divides it by 5 every 8 epochs (lesson 5); "
+        "a little dropout (0.1, lesson 6); about 24 epochs of mini-batches of 32.")
+
+
+def capstone_accept(case: Case, outputs: tuple[Any, ...]) -> str | None:
+    """The capstone's criterion: integer labels of the right shape, >= 97 % test accuracy.
+
+    Returns None when the predictions are good enough, else what falls short and what to
+    try. `outputs` may come from another process (`backprop.wire`): it is untrusted data.
+    """
+    (pred,) = outputs
+    y_test = np.asarray(case.data)
+    m = len(y_test)
+    if pred is None:
+        return "it returned None: did you forget to `return pred`?"
+    if isinstance(pred, list | tuple):
+        return (f"pred is a {type(pred).__name__}; return a NumPy array of {m} integer labels, "
+                "e.g. np.array(...) or the output of net.predict(X_test).")
+    if not isinstance(pred, np.ndarray):
+        return f"pred should be an array of {m} integer labels, but it is {_describe(pred)}."
+    if pred.shape == (m, 10):
+        return (f"pred has shape {pred.shape}: these look like scores or probabilities, one row "
+                "per image. Return the predicted digit of each row: scores.argmax(axis=1).")
+    if pred.shape != (m,):
+        return (f"pred has shape {pred.shape}, expected ({m},): one label for each row of "
+                "X_test, in the same order.")
+    if pred.dtype.kind == "f":
+        if np.all(np.isfinite(pred)) and np.array_equal(pred, np.round(pred)):
+            return (f"pred has dtype {pred.dtype}; labels are integers: use "
+                    "pred.astype(int).")
+        return (f"pred has dtype {pred.dtype} and values that are not whole numbers; return "
+                "the predicted digits (integers 0-9), e.g. scores.argmax(axis=1).")
+    if pred.dtype.kind not in "iu":
+        return f"pred has dtype {pred.dtype}; return integer labels 0-9."
+    outside = (pred < 0) | (pred > 9)
+    if outside.any():
+        return (f"{int(outside.sum())} of your labels are outside 0-9 (e.g. "
+                f"{int(pred[outside][0])}); each must be a digit 0-9.")
+    right = int(np.sum(pred == y_test))
+    accuracy = right / m
+    if accuracy >= CAPSTONE_TARGET:
+        return None
+    reached = (f"your network reached {accuracy:.1%} test accuracy ({right} of {m} right); "
+               f"the target is {CAPSTONE_TARGET:.0%} (at least "
+               f"{int(np.ceil(CAPSTONE_TARGET * m))} right).")
+    if np.unique(pred).size == 1:
+        return (f"{reached} Every prediction is the digit {int(pred[0])}: the network has "
+                f"not learned anything. Check that training runs (the loss should fall), and "
+                f"that you predict with the trained network. {_TRY}")
+    if accuracy < 0.5:
+        return (f"{reached} That is far below what even one hidden layer reaches (lesson 3): "
+                "check that pred follows the order of the rows of X_test, that X_test is "
+                "standardised with the same statistics as X_train, and that the network is "
+                f"trained. {_TRY}")
+    return f"{reached} {_TRY}"
+
+
+register(Exercise(
+    id="train_capstone",
+    lesson="07_review",
+    reference=train_capstone,
+    cases=_capstone_cases,
+    outputs=("pred",),
+    mistakes=(),
+    accept=capstone_accept,
+    hint="See section 7, 'The capstone', and the lessons its table names.",
 ))

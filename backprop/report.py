@@ -35,6 +35,7 @@ import base64
 import csv
 import html
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -66,7 +67,7 @@ REPORTS = "reports"
 REPORT_COLUMNS = ("student", "lesson", "exercise", "grade_id", "score", "max_score", "mistake",
                   "message")
 SUMMARY_COLUMNS = ("lesson", "exercise", "grade_id", "max_score", "students", "mean_score",
-                   "mean_fraction", "top_mistake", "top_mistake_count")
+                   "mean_fraction", "top_mistake", "top_mistake_count", "pending_manual")
 
 _MARK = "backprop-verdicts"
 _DATA = re.compile(r"<!-- " + _MARK + r" (\{.*?\}) -->", re.DOTALL)
@@ -302,7 +303,8 @@ def save_verdicts(
 
     Raises:
         CourseError: If the gradebook or the submission does not exist.
-        ValueError: If a grade_id is not a test cell of the lesson's notebook.
+        ValueError: If a grade_id is not a test cell (or written answer, which is skipped)
+            of the lesson's notebook.
     """
     from nbgrader.api import MissingEntry
 
@@ -312,10 +314,17 @@ def save_verdicts(
         pairs = list(verdicts.items())
     else:
         pairs = [(v.grade_id, v) for v in verdicts]
-    cells = {c.grade_id: c for c in graded_cells(_source_notebook(course, lesson, notebook))}
+    source = _source_notebook(course, lesson, notebook)
+    cells = {c.grade_id: c for c in graded_cells(source)}
+    # Written answers (manually graded answer cells) are a human's to comment on.
+    written = {c.metadata["nbgrader"]["grade_id"] for c in source.cells
+               if c.metadata.get("nbgrader", {}).get("grade")
+               and c.metadata["nbgrader"].get("solution")}
     by_answer: dict[str, list[Diagnostic]] = {}
     for grade_id, verdict in pairs:
         cell = cells.get(grade_id)
+        if cell is None and grade_id in written:
+            continue
         if cell is None:
             raise ValueError(
                 f"{lesson}/{name}.ipynb has no test cell {grade_id!r}: "
@@ -382,6 +391,7 @@ class ReportRow:
     max_score: float
     mistake: str | None
     message: str
+    pending: bool = False  # a written answer that waits for a human: no score yet
 
 
 @dataclass(frozen=True)
@@ -397,6 +407,7 @@ class SummaryRow:
     mean_fraction: float
     top_mistake: str | None
     top_mistake_count: int
+    pending: int = 0  # written answers still to grade by hand (not in students or the mean)
 
 
 def _check_assignment(gb: Any, lesson: str) -> Any:
@@ -443,12 +454,17 @@ def report_rows(gb: Any, course: Path, lesson: str) -> list[ReportRow]:
             grades.sort(key=lambda g: (position.get(g.name, len(position)), g.name))
             for grade in grades:
                 d = diagnostics.get(student, {}).get(grade.name)
+                # Neither a manual nor an automatic score (nbgrader's `score` then says 0):
+                # a written answer waiting for a human.
+                pending = grade.manual_score is None and grade.auto_score is None
                 rows.append(ReportRow(
                     student=student, lesson=assignment.name,
                     exercise=names.get(grade.name, d.exercise if d else grade.name),
                     grade_id=grade.name, score=float(grade.score or 0.0),
                     max_score=float(grade.max_score or 0.0),
-                    mistake=d.mistake if d else None, message=d.message if d else "",
+                    mistake=d.mistake if d else None,
+                    message="needs manual grading" if pending else (d.message if d else ""),
+                    pending=pending,
                 ))
     return rows
 
@@ -462,16 +478,18 @@ def summarize(rows: Iterable[ReportRow]) -> list[SummaryRow]:
     for row in rows:
         groups.setdefault((row.lesson, row.grade_id), []).append(row)
     summary = []
-    for (lesson, grade_id), group in groups.items():
-        max_score = max(r.max_score for r in group)
-        mean = sum(r.score for r in group) / len(group)
+    for (lesson, grade_id), everyone in groups.items():
+        max_score = max(r.max_score for r in everyone)
+        group = [r for r in everyone if not r.pending]  # a pending answer has no score yet
+        mean = sum(r.score for r in group) / len(group) if group else float("nan")
         counts = Counter(r.mistake for r in group if r.mistake)
         top = min(counts.items(), key=lambda kv: (-kv[1], kv[0])) if counts else None
         summary.append(SummaryRow(
-            lesson=lesson, exercise=group[0].exercise, grade_id=grade_id, max_score=max_score,
-            students=len(group), mean_score=mean,
+            lesson=lesson, exercise=everyone[0].exercise, grade_id=grade_id,
+            max_score=max_score, students=len(group), mean_score=mean,
             mean_fraction=mean / max_score if max_score else 0.0,
             top_mistake=top[0] if top else None, top_mistake_count=top[1] if top else 0,
+            pending=len(everyone) - len(group),
         ))
     return summary
 
@@ -482,8 +500,8 @@ def summarize(rows: Iterable[ReportRow]) -> list[SummaryRow]:
 
 
 def _num(x: float) -> str:
-    """Format a score for CSV: 2 rather than 2.0, at most three decimals."""
-    return f"{round(x, 3):g}"
+    """Format a score for CSV: 2 rather than 2.0, at most three decimals; "" for none yet."""
+    return "" if math.isnan(x) else f"{round(x, 3):g}"
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[Any]]) -> None:
@@ -494,7 +512,8 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[Any]
 
 
 def _hardest_first(summary: list[SummaryRow]) -> list[SummaryRow]:
-    return sorted(summary, key=lambda s: s.mean_fraction)  # stable: ties keep notebook order
+    # Stable: ties keep the notebook's order. Cells nobody has a score on yet go last.
+    return sorted(summary, key=lambda s: (math.isnan(s.mean_fraction), s.mean_fraction))
 
 
 def _plot(summary: list[SummaryRow], lesson: str, path: Path) -> None:
@@ -509,19 +528,23 @@ def _plot(summary: list[SummaryRow], lesson: str, path: Path) -> None:
     labels = [s.exercise if s.exercise == s.grade_id else f"{s.exercise} ({s.grade_id})"
               for s in rows]
     y = range(len(rows))
-    ax.barh(y, [s.mean_fraction for s in rows], color="#4c72b0")
+    ax.barh(y, [0.0 if math.isnan(s.mean_fraction) else s.mean_fraction for s in rows],
+            color="#4c72b0")
     ax.set_yticks(list(y), labels)
     ax.invert_yaxis()  # the hardest exercise on top
     ax.set_xlim(0, 1.6)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_xlabel("mean score (fraction of the points)")
-    n = max(s.students for s in rows) if rows else 0
+    n = max(s.students + s.pending for s in rows) if rows else 0
     ax.set_title(f"{lesson}: {n} student(s), hardest first")
     for i, s in enumerate(rows):
-        note = f"{s.mean_fraction:.0%}"
+        graded = not math.isnan(s.mean_fraction)
+        note = f"{s.mean_fraction:.0%}" if graded else "not graded yet"
         if s.top_mistake:
             note += f"  ·  {s.top_mistake} ×{s.top_mistake_count}"
-        ax.text(s.mean_fraction + 0.02, i, note, va="center", fontsize=9)
+        if s.pending:
+            note += f"  ·  {s.pending} to grade by hand"
+        ax.text((s.mean_fraction if graded else 0.0) + 0.02, i, note, va="center", fontsize=9)
     fig.savefig(path, dpi=100)
 
 
@@ -532,7 +555,7 @@ def _html(summary: list[SummaryRow], lesson: str, png: Path) -> str:
     for s in _hardest_first(summary):
         cells = [s.lesson, s.exercise, s.grade_id, _num(s.max_score), str(s.students),
                  _num(s.mean_score), _num(s.mean_fraction), s.top_mistake or "",
-                 str(s.top_mistake_count)]
+                 str(s.top_mistake_count), str(s.pending)]
         body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     title = html.escape(f"{lesson}: which exercises the class found hard")
     return (
@@ -580,11 +603,12 @@ def write_report(
     files = {name: dest / name for name in
              ("report.csv", "summary.csv", "summary.png", "summary.html")}
     _write_csv(files["report.csv"], REPORT_COLUMNS, (
-        (r.student, r.lesson, r.exercise, r.grade_id, _num(r.score), _num(r.max_score),
-         r.mistake or "", r.message) for r in rows))
+        (r.student, r.lesson, r.exercise, r.grade_id, "" if r.pending else _num(r.score),
+         _num(r.max_score), r.mistake or "", r.message) for r in rows))
     _write_csv(files["summary.csv"], SUMMARY_COLUMNS, (
         (s.lesson, s.exercise, s.grade_id, _num(s.max_score), s.students, _num(s.mean_score),
-         _num(s.mean_fraction), s.top_mistake or "", s.top_mistake_count) for s in summary))
+         _num(s.mean_fraction), s.top_mistake or "", s.top_mistake_count, s.pending)
+        for s in summary))
     _plot(summary, lesson, files["summary.png"])
     files["summary.html"].write_text(_html(summary, lesson, files["summary.png"]),
                                      encoding="utf-8")

@@ -169,6 +169,12 @@ class Trainer:
             "loss": [], "epoch_loss": [], "train_acc": [], "val_acc": [], "lr": [],
             "epoch_time": [], "steps_per_epoch": -(-len(X) // self.batch_size),
         }
+        # Batch norm can't train on a batch of one sample (lesson 6): a last batch of one
+        # joins the batch before it.
+        self._merge_last = (getattr(model, "normalization", None) == "batchnorm"
+                            and len(X) % self.batch_size == 1 and len(X) > self.batch_size)
+        if self._merge_last:
+            self.history["steps_per_epoch"] -= 1
         self.best_val_acc = -1.0
         self.best_params = {k: v.copy() for k, v in model.params.items()}
 
@@ -241,7 +247,8 @@ class Trainer:
                 start = time.perf_counter()
                 order = self.rng.permutation(n)  # a fresh shuffle each epoch
                 for k in range(steps):
-                    rows = order[k * self.batch_size:(k + 1) * self.batch_size]
+                    end = n if self._merge_last and k == steps - 1 else (k + 1) * self.batch_size
+                    rows = order[k * self.batch_size:end]
                     loss = self.step(self.X[rows], self.y[rows])
                     self.history["loss"].append(loss)
                     if not np.isfinite(loss) or self._blew_up(loss):

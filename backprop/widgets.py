@@ -43,9 +43,11 @@ __all__ = [
     "GradientNormExplorer",
     "LearningRateExplorer",
     "OptimizerExplorer",
+    "Playground",
     "gradient_norm_explorer",
     "learning_rate_explorer",
     "optimizer_explorer",
+    "playground",
 ]
 
 _RED = "#c53030"  # the colour plots.py uses for a loss that blew up
@@ -785,3 +787,10 @@ def optimizer_explorer(
     )
     return OptimizerExplorer(surface, update_rule, controls, steps=steps, start=start,
                              schedule_configs=configs, figsize=figsize)
+
+
+# --- Playground (lessons 3-7) ---
+
+# The Backprop Playground lives in its own module; it is re-exported here so that
+# `from backprop.widgets import playground` works like the other explorers.
+from backprop.playground import Playground, playground  # noqa: E402

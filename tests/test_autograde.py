@@ -5,7 +5,8 @@ Students, per lesson:
 - blank:   submits the untouched release           -> 0 on every graded cell, no crash
 - mistake: one exercise written as a known mistake -> loses that exercise, sees its message
 - looper:  one exercise loops forever              -> stopped by the timeout, the rest graded
-Nobody's feedback shows a hidden test.
+Nobody's feedback shows a hidden test. Written answers (lesson 7) are manually graded
+answer cells: nbgrader must flag the solver's for a human and give them no automatic score.
 """
 
 from __future__ import annotations
@@ -27,10 +28,20 @@ pytestmark = pytest.mark.slow
 
 LESSONS = course.lesson_ids(ROOT)
 TIMEOUT = 8  # seconds per cell while autograding; every solution cell is far quicker
+# ... but lesson 7's capstone test trains a deep network twice (visible and hidden splits).
+TIMEOUTS = {"07_review": 40}
 
 
 def _graded_exercises(lesson: str) -> list[str]:
-    return [ex.id for ex in REGISTRY.values() if ex.lesson == lesson and ex.mistakes]
+    """The lesson's exercises, those with known mistakes first."""
+    own = [ex for ex in REGISTRY.values() if ex.lesson == lesson]
+    return [ex.id for ex in sorted(own, key=lambda ex: not ex.mistakes)]
+
+
+def _manual_ids(nb: nbformat.NotebookNode) -> set[str]:
+    return {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")
+            and c.metadata["nbgrader"].get("solution")}
 
 
 def _replace_definition(nb: nbformat.NotebookNode, name: str, source: str) -> None:
@@ -67,16 +78,18 @@ def graded(request, tmp_path_factory):
 
     source = nbformat.read(root / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
     release = nbformat.read(root / "lessons" / lesson / f"{lesson}.ipynb", as_version=4)
-    first, second = _graded_exercises(lesson)[:2]
-    mistake = REGISTRY[first].mistakes[0]
+    exercises = _graded_exercises(lesson)
+    first, second = exercises[0], exercises[-1] if len(exercises) > 1 else exercises[0]
+    mistake = REGISTRY[first].mistakes[0] if REGISTRY[first].mistakes else None
 
     with_mistake = nbformat.from_dict(source)
-    _replace_definition(with_mistake, first, (
-        "from backprop.grading import REGISTRY\n\n"
-        f"_mistake = next(m for m in REGISTRY[{first!r}].mistakes\n"
-        f"                if m.name == {mistake.name!r})\n\n"
-        f"def {first}(*args):\n    return _mistake.compute(*args)\n"
-    ))
+    if mistake is not None:
+        _replace_definition(with_mistake, first, (
+            "from backprop.grading import REGISTRY\n\n"
+            f"_mistake = next(m for m in REGISTRY[{first!r}].mistakes\n"
+            f"                if m.name == {mistake.name!r})\n\n"
+            f"def {first}(*args):\n    return _mistake.compute(*args)\n"
+        ))
     looping = nbformat.from_dict(source)
     _replace_definition(looping, second, f"def {second}(*args):\n    while True:\n        pass\n")
 
@@ -87,23 +100,29 @@ def graded(request, tmp_path_factory):
         nbformat.write(nb, folder / f"{lesson}.ipynb")
 
     result = run_tool(
-        ["nbgrader", "autograde", lesson, "--force", f"--Execute.timeout={TIMEOUT}"], cwd=root,
+        ["nbgrader", "autograde", lesson, "--force",
+         f"--Execute.timeout={TIMEOUTS.get(lesson, TIMEOUT)}"], cwd=root,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     result = run_tool(["nbgrader", "generate_feedback", lesson, "--force"], cwd=root)
     assert result.returncode == 0, result.stdout + result.stderr
 
-    grades = {}
+    grades, manual = {}, {}
+    manual_ids = _manual_ids(source)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="backprop-workbook") as gb:
         for student in ("solver", "blank", "mistake", "looper"):
             sub = gb.find_submission_notebook(lesson, lesson, student)
-            grades[student] = {g.name: (g.score, g.max_score) for g in sub.grades}
+            grades[student] = {g.name: (g.score, g.max_score) for g in sub.grades
+                               if g.name not in manual_ids}
+            manual[student] = {g.name: (g.auto_score, g.needs_manual_grade) for g in sub.grades
+                               if g.name in manual_ids}
     feedback = {
         student: (root / "feedback" / student / lesson / f"{lesson}.html").read_text()
         for student in grades
     }
     return {
         "lesson": lesson, "source": source, "grades": grades, "feedback": feedback,
+        "manual": manual, "manual_ids": manual_ids,
         "first": first, "second": second, "mistake": mistake,
     }
 
@@ -122,7 +141,19 @@ def test_the_untouched_release_gets_zero_everywhere(graded):
     assert {name: score for name, (score, _) in grades.items() if score != 0} == {}
 
 
+def test_written_answers_need_a_human_and_get_no_automatic_score(graded):
+    manual = graded["manual"]
+    assert set(manual["solver"]) == graded["manual_ids"]
+    for name, (auto_score, needs_manual) in manual["solver"].items():
+        assert needs_manual and auto_score is None, (name, auto_score, needs_manual)
+    # nbgrader scores an answer cell left as it was handed out 0, with nothing to read.
+    for name, (auto_score, needs_manual) in manual["blank"].items():
+        assert not needs_manual and auto_score == 0, (name, auto_score, needs_manual)
+
+
 def test_a_known_mistake_loses_that_exercise_and_says_why(graded):
+    if graded["mistake"] is None:
+        pytest.skip(f"{graded['first']} is open-ended: it has no known mistakes")
     nb, grades = graded["source"], graded["grades"]["mistake"]
     cell = _test_cell_id(nb, graded["first"])
     assert grades[cell][0] == 0

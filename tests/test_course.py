@@ -53,8 +53,9 @@ def test_lessons_do_not_drift_from_what_release_produces(released):
 
 @pytest.mark.slow
 def test_release_leaves_no_debris(released):
+    # The start page is part of the release: it lists the released lessons.
     assert sorted(p.name for p in released.iterdir()) == [
-        "lessons", "nbgrader_config.py", "solutions",
+        "START_HERE.ipynb", "lessons", "nbgrader_config.py", "solutions",
     ]
 
 

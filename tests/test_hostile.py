@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -29,7 +28,7 @@ from backprop import cli, sandbox
 from backprop.grading import REGISTRY
 from backprop.report import load_verdicts
 
-from .conftest import ROOT, hidden_test_lines
+from .conftest import ROOT, hidden_test_lines, needs_sandbox
 
 LESSON = "01_chain_rule"
 DB = "gradebook.db"
@@ -38,22 +37,7 @@ COURSE_ID = "backprop-workbook"
 CLI_LIMITS = ["--cell-timeout", "5", "--memory-mb", "3072", "--output-mb", "1"]
 
 
-def _sandbox_problem() -> str | None:
-    try:
-        sandbox.check_available()
-    except sandbox.SandboxUnavailable as exc:
-        return str(exc)
-    return None
-
-
-_PROBLEM = _sandbox_problem()
-# Without a usable bwrap: skip with the reason on a workstation; in CI (which installs it)
-# the battery runs and fails.
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(_PROBLEM is not None and not os.environ.get("CI"),
-                       reason=f"the grading sandbox is unusable here: {_PROBLEM}"),
-]
+pytestmark = [pytest.mark.slow, needs_sandbox]
 
 FULL = {"ex1-test": 2.0, "ex2-test": 2.0, "ex3-test": 2.0, "ex4-test": 2.0, "ex5-test": 3.0,
         "q1-test": 1.0, "q2-test": 1.0, "q3-test": 1.0, "q4-test": 1.0}

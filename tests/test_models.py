@@ -147,3 +147,98 @@ def test_init_weights_spreads_follow_their_formulas():
     assert abs(he.std() - np.sqrt(2 / 400)) < 0.01 * np.sqrt(2 / 400)
     assert abs(xavier.std() - np.sqrt(2 / 700)) < 0.01 * np.sqrt(2 / 700)
     assert abs(normal.std() - 0.3) < 0.01 * 0.3
+
+
+# --- Lesson 6: normalisation, dropout and L2 inside the MLP ---
+
+@pytest.mark.parametrize("normalization", [None, "batchnorm", "layernorm"])
+@pytest.mark.parametrize(("dropout", "l2"), [(0.0, 0.0), (0.3, 0.0), (0.0, 0.1), (0.25, 0.05)])
+def test_lesson6_options_keep_the_loss_gradient_checkable(normalization, dropout, l2):
+    X, y = data(n=8)
+    net = MLP([4, 6, 5, 3], "tanh", normalization=normalization, dropout=dropout, l2=l2, seed=4)
+    rng = np.random.default_rng(6)
+    for k in net.params:  # move gamma, beta and biases off their initial values
+        if not k.startswith("W"):
+            net.params[k] = net.params[k] + 0.3 * rng.normal(size=net.params[k].shape)
+    loss, grads = net.loss(X, y, dropout_seed=11)
+    assert set(grads) == set(net.params)
+    if normalization:
+        assert {"gamma1", "beta1", "gamma2", "beta2"} <= set(grads) and "gamma3" not in grads
+    for name, p in net.params.items():
+        num = numerical_gradient(lambda _: net.loss(X, y, dropout_seed=11)[0], p)
+        if normalization == "batchnorm" and name in ("b1", "b2"):
+            # Batch norm subtracts the batch mean, so a bias before it has no effect: its
+            # gradient is exactly 0, and the central difference is rounding noise.
+            assert np.max(np.abs(grads[name])) < 1e-12 and np.max(np.abs(num)) < 1e-8
+            continue
+        assert rel_error(grads[name], num) < 1e-5, (normalization, dropout, l2, name)
+        assert np.max(np.abs(grads[name] - num)) < 1e-8, (normalization, dropout, l2, name)
+
+
+def test_l2_adds_the_penalty_to_the_loss():
+    X, y = data()
+    plain, penalised = MLP([4, 5, 3], seed=2), MLP([4, 5, 3], seed=2, l2=0.5)
+    extra = 0.25 * sum(np.sum(penalised.params[f"W{i}"] ** 2) for i in (1, 2))
+    assert penalised.loss(X, y)[0] == pytest.approx(plain.loss(X, y)[0] + extra)
+
+
+def test_dropout_masks_change_between_steps_but_not_the_predictions():
+    X, y = data(n=20)
+    net = MLP([4, 30, 3], dropout=0.5, seed=1)
+    assert net.loss(X, y)[0] != net.loss(X, y)[0]  # a fresh mask at every training step
+    np.testing.assert_array_equal(net.loss(X), net.loss(X))  # test mode: no dropout
+    np.testing.assert_array_equal(MLP([4, 30, 3], seed=1).loss(X), net.loss(X))
+
+
+def test_batchnorm_modes_and_running_averages():
+    X, y = data(n=16)
+    net = MLP([4, 8, 3], normalization="batchnorm", seed=1)
+    before = net.loss(X)  # test mode: running averages 0 and 1, so the layer is gamma*x+beta
+    assert "running_mean" in net.bn_params[0]
+    np.testing.assert_array_equal(net.bn_params[0]["running_mean"], 0)
+    net.loss(X, y)  # train mode updates them
+    assert not np.allclose(net.bn_params[0]["running_mean"], 0)
+    assert not np.allclose(net.loss(X), before)
+    assert net.loss(X[:1]).shape == (1, 3)  # one sample predicts in test mode
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        net.loss(X[:1], y[:1])
+    with pytest.raises(ValueError, match="no backward pass"):
+        net.loss(X, y, mode="test")
+    acts = net.hidden_activations(X)  # batch statistics, and the averages stay as they were
+    kept = net.bn_params[0]["running_mean"].copy()
+    np.testing.assert_allclose(np.mean(acts[0] > 0), np.mean(acts[0] > 0))
+    net.hidden_activations(X, mode="train")
+    np.testing.assert_array_equal(net.bn_params[0]["running_mean"], kept)
+
+
+def test_deep_network_trains_with_batchnorm_at_a_rate_that_breaks_the_plain_one():
+    from backprop.data import load_digits, standardize, train_test_split
+    from backprop.train import Trainer, TrainingDiverged
+
+    X, y = load_digits()
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, seed=0)
+    X_tr, X_te = standardize(X_tr, X_te)
+    accs = {}
+    for norm in (None, "batchnorm"):
+        net = MLP([64] + [48] * 8 + [10], normalization=norm, seed=0)
+        trainer = Trainer(net, X_tr, y_tr, update_rule="sgd_momentum",
+                          optim_config={"learning_rate": 0.5, "momentum": 0.9},
+                          batch_size=64, epochs=3, seed=0, progress=False)
+        try:
+            trainer.train()
+            accs[norm] = net.accuracy(X_te, y_te)
+        except TrainingDiverged:
+            accs[norm] = None
+    assert accs["batchnorm"] is not None and accs["batchnorm"] > 0.75, accs
+    assert accs[None] is None or accs[None] < 0.5, accs
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"normalization": "groupnorm"}, "unknown normalization"),
+    ({"dropout": 1.0}, r"\[0, 1\)"),
+    ({"dropout": -0.2}, r"\[0, 1\)"),
+    ({"l2": -1.0}, "l2 must be"),
+])
+def test_bad_lesson6_options_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MLP([4, 5, 3], **kwargs)

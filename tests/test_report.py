@@ -224,16 +224,16 @@ def test_summary_csv_gives_the_mean_and_the_most_frequent_mistake(course):
     files = write_report(course, LESSON, log=lambda msg: None)
     assert _read_csv(files["summary.csv"]) == [
         ["lesson", "exercise", "grade_id", "max_score", "students", "mean_score",
-         "mean_fraction", "top_mistake", "top_mistake_count"],
-        [LESSON, "numerical_derivative", "ex1-test", "2", "3", "1.333", "0.667", "", "0"],
-        [LESSON, "dsin_square", "ex2-test", "2", "3", "1.333", "0.667", "", "0"],
-        [LESSON, "mul_backward", "ex3-test", "2", "3", "0.667", "0.333", "swapped", "2"],
-        [LESSON, "tanh_backward", "ex4-test", "2", "3", "1.333", "0.667", "no_square", "1"],
-        [LESSON, "neuron_backward", "ex5-test", "3", "3", "2", "0.667", "", "0"],
-        [LESSON, "q1", "q1-test", "1", "3", "0.667", "0.667", "", "0"],
-        [LESSON, "q2", "q2-test", "1", "3", "1", "1", "", "0"],
-        [LESSON, "q3", "q3-test", "1", "3", "0.667", "0.667", "", "0"],
-        [LESSON, "q4", "q4-test", "1", "3", "0.667", "0.667", "", "0"],
+         "mean_fraction", "top_mistake", "top_mistake_count", "pending_manual"],
+        [LESSON, "numerical_derivative", "ex1-test", "2", "3", "1.333", "0.667", "", "0", "0"],
+        [LESSON, "dsin_square", "ex2-test", "2", "3", "1.333", "0.667", "", "0", "0"],
+        [LESSON, "mul_backward", "ex3-test", "2", "3", "0.667", "0.333", "swapped", "2", "0"],
+        [LESSON, "tanh_backward", "ex4-test", "2", "3", "1.333", "0.667", "no_square", "1", "0"],
+        [LESSON, "neuron_backward", "ex5-test", "3", "3", "2", "0.667", "", "0", "0"],
+        [LESSON, "q1", "q1-test", "1", "3", "0.667", "0.667", "", "0", "0"],
+        [LESSON, "q2", "q2-test", "1", "3", "1", "1", "", "0", "0"],
+        [LESSON, "q3", "q3-test", "1", "3", "0.667", "0.667", "", "0", "0"],
+        [LESSON, "q4", "q4-test", "1", "3", "0.667", "0.667", "", "0", "0"],
     ]
 
 

@@ -253,3 +253,14 @@ def test_divergence_message_names_the_scheduled_rate():
                       epochs=3, progress=False)
     with pytest.raises(TrainingDiverged, match="learning_rate=10000"):
         trainer.train()
+
+
+def test_a_last_batch_of_one_joins_the_previous_one_with_batchnorm():
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(65, 4)), rng.integers(0, 3, size=65)
+    net = MLP([4, 8, 3], normalization="batchnorm", seed=0)
+    trainer = Trainer(net, X, y, batch_size=32, epochs=2, progress=False)
+    history = trainer.train()  # batches of 32 and 33, never one of 1
+    assert history["steps_per_epoch"] == 2 and len(history["loss"]) == 4
+    plain = Trainer(MLP([4, 8, 3], seed=0), X, y, batch_size=32, epochs=1, progress=False)
+    assert plain.history["steps_per_epoch"] == 3
