@@ -14,6 +14,10 @@ c.CourseDirectory.root = root
 c.CourseDirectory.course_id = "backprop-workbook"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "lessons"
+# Never copied into a release or a submission: nbgrader's defaults, and each solution's
+# jupytext twin (solutions/NN_topic/NN_topic.py holds the solutions).
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback",
+                            "[0-9][0-9]_*.py"]
 # Course-local working files (all git-ignored): the default exchange is not writable.
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
 c.Exchange.root = os.path.join(root, "exchange")
@@ -26,7 +30,7 @@ c.Execute.timeout = 60
 # them from traceback text, ClearHiddenTests from the cell sources.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "backprop.course.ScrubHiddenTests",
+    "backprop.course.scrub.ScrubHiddenTests",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

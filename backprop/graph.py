@@ -10,12 +10,13 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
+from backprop._style import BLUE, DARK_GREY, GREY, LIGHT_GREY, PALE_GREY, RED
 from backprop.scalar import Value
 
 __all__ = ["draw_graph"]
 
 # Colours say which way a node pushes the output: blue raises it, red lowers it.
-_POSITIVE, _NEGATIVE, _ZERO = "#2b6cb0", "#c53030", "#718096"
+_POSITIVE, _NEGATIVE, _ZERO = BLUE, RED, GREY
 
 
 def _layout(order: list[Value]) -> dict[int, tuple[float, float]]:
@@ -87,11 +88,11 @@ def draw_graph(
             ox = x - 0.9
             ax.annotate(
                 "", xy=(x - 0.55, y), xytext=(ox + 0.18, y),
-                arrowprops={"arrowstyle": "->", "color": "#4a5568"},
+                arrowprops={"arrowstyle": "->", "color": DARK_GREY},
             )
             ax.text(
                 ox, y, node._op, ha="center", va="center", fontsize=9,
-                bbox={"boxstyle": "circle,pad=0.3", "fc": "#edf2f7", "ec": "#4a5568"},
+                bbox={"boxstyle": "circle,pad=0.3", "fc": PALE_GREY, "ec": DARK_GREY},
             )
             for k, child in enumerate(node._prev):
                 cx, cy = pos[id(child)]
@@ -103,7 +104,7 @@ def draw_graph(
                     rad = 0.35 if x - cx > 2.5 else 0.0
                 ax.annotate(
                     "", xy=(ox - 0.18, y), xytext=(cx + 0.55, cy),
-                    arrowprops={"arrowstyle": "->", "color": "#a0aec0",
+                    arrowprops={"arrowstyle": "->", "color": LIGHT_GREY,
                                 "connectionstyle": f"arc3,rad={rad}"},
                 )
         text = f"{node.label + '  ' if node.label else ''}data {node.data:.4g}"
@@ -122,5 +123,5 @@ def draw_graph(
     ax.set_axis_off()
     if show_grad:
         ax.set_title("forward: data flows left to right · backward: grad flows right to left",
-                     fontsize=9, color="#4a5568")
+                     fontsize=9, color=DARK_GREY)
     return ax

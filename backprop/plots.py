@@ -35,6 +35,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, MaxNLocator, NullLocator
 
 from backprop._checks import as_array, as_labels
+from backprop._style import RED
 from backprop.scalar import Value
 from backprop.surfaces import Surface
 
@@ -48,7 +49,6 @@ __all__ = [
     "show_digits",
 ]
 
-_RED = "#c53030"  # the same red as graph.py: something went wrong
 _RAW_ALPHA = 0.3  # the raw curve under a moving average
 
 
@@ -150,14 +150,14 @@ def _draw_losses(
                 gid="loss_smoothed")
     if stop < losses.size:
         text = f"diverged at step {stop + 1}"
-        style = {"color": _RED, "fontsize": 9, "fontweight": "bold"}
+        style = {"color": RED, "fontsize": 9, "fontweight": "bold"}
         if stop:  # point at the last finite loss, from the right edge, away from the curve
             scaled = np.log10(y) if log and y.min() > 0 else y
             span = float(scaled.max() - scaled.min())
             high = span > 0 and (scaled[-1] - scaled.min()) / span > 0.5
             ax.annotate(text, xy=(stop, y[-1]), xytext=(0.97, 0.3 if high else 0.75),
                         textcoords="axes fraction", ha="right", va="center",
-                        arrowprops={"arrowstyle": "->", "color": _RED}, **style)
+                        arrowprops={"arrowstyle": "->", "color": RED}, **style)
         else:
             ax.annotate(text + " (no finite loss to plot)", xy=(0.5, 0.5),
                         xycoords="axes fraction", ha="center", va="center", **style)
@@ -576,7 +576,7 @@ def show_digits(
         if pred is not None:
             parts.append(f"→ {pred[i]}")
         wrong = true is not None and pred is not None and true[i] != pred[i]
-        a.set_title(" ".join(parts), fontsize=10, color=_RED if wrong else "black",
+        a.set_title(" ".join(parts), fontsize=10, color=RED if wrong else "black",
                     fontweight="bold" if wrong else "normal")
     return grid
 

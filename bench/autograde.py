@@ -8,7 +8,7 @@ lessons by default), as one of four kinds in turn: the solution (two of four), t
 solution with its first exercise written as a known mistake, and the solution with its
 second exercise looping forever (stopped by the cell timeout). It grades the cohort twice:
 
-- with `backprop.autograde.autograde` (what `backprop-course autograde` runs): sandboxed,
+- with `backprop.course.autograde.autograde` (what `backprop-course autograde` runs): sandboxed,
   `--jobs` submissions at once (default: one per core);
 - with `nbgrader autograde LESSON` on a copy, lesson after lesson (nbgrader grades one
   notebook at a time).
@@ -35,10 +35,11 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from backprop import course
-from backprop.autograde import autograde
+from backprop.course import folders as course
+from backprop.course.autograde import autograde
+from backprop.course.release import register_lesson
+from backprop.course.sandbox.bubblewrap import Limits
 from backprop.grading import REGISTRY
-from backprop.sandbox import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("solution", "solution", "mistake", "timeout")
@@ -141,7 +142,7 @@ def main() -> None:
               + ", ".join(f"{lesson} {t:.1f} s" for lesson, t in own.items()))
 
         for lesson in lessons:  # untimed set-up, as for nbgrader below
-            course.register_lesson(ours_root, lesson)
+            register_lesson(ours_root, lesson)
         start = time.perf_counter()
         results = autograde(ours_root, jobs=args.jobs, limits=Limits(
             cell_timeout=args.cell_timeout), log=lambda msg: None)

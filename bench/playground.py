@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from backprop.playground import playground
+from backprop.widgets import playground
 
 SETTINGS = {
     "spirals, defaults (16,16 relu, lr 0.03, β 0.9, batch 32)": {},

@@ -1,0 +1,181 @@
+"""What an exercise is, and the registry that holds them all.
+
+`Case`, `Mistake` and `Exercise` describe a graded exercise; `register` adds one to
+`REGISTRY` (each lesson module under `exercises/` registers its own when imported), and
+`lookup` finds one by id, suggesting close names for a typo. `Outcome` (what the learner's
+process reports for one case) and `Verdict` (the judgement) are the data that pass between
+`collect` and `judge`. `cases_for` makes an exercise's seeded cases, and `run` /
+`with_after` call a function the way the grader compares it (with the values of the
+arguments it updates in place appended).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input to an exercise: positional arguments and a description for messages."""
+
+    args: tuple[Any, ...]
+    note: str
+    data: Any = None  # grader-only data (held-out labels): never passed to the learner
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer: `compute` has the reference's signature and returns it."""
+
+    name: str
+    compute: Callable[..., Any]
+    message: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """A graded exercise, registered once.
+
+    Attributes:
+        id: The name used in `check(id, fn)`, usually the function's name.
+        lesson: The lesson folder that introduces it, e.g. "01_chain_rule".
+        reference: The correct implementation.
+        cases: (rng, hidden) -> list of `Case`; hidden cases add edge cases.
+        outputs: The names of the returned values, e.g. ("dx", "dy").
+        mistakes: The known mistakes, most specific first.
+        hint: Where to look when the answer matches no known mistake.
+        rtol: Relative tolerance of the comparison.
+        atol: Absolute tolerance of the comparison.
+        seed: Seed for the case generator (hidden checks use seed + 1).
+        free: Outputs that must be returned but are not compared, such as a forward
+            pass's cache: what a learner keeps in it is their choice.
+        mutable: Positions of the arguments the function may change in place, such as an
+            optimiser's config, where it keeps its state (a velocity) between calls.
+            Every other argument must be left as it was.
+        after: Positions of the arguments that the function updates in place as part of
+            its job (batch norm's running averages in bn_param). Their values after the
+            call are appended to the outputs and compared like returned values; list
+            their names last in `outputs`.
+        accept: For an open-ended exercise with no single right answer (lesson 7's
+            capstone): `accept(case, outputs) -> None` when the outputs are good enough,
+            or a message saying what falls short. The reference is then not compared (it
+            only shows one way to do it), and `case.data` holds what accept needs.
+    """
+
+    id: str
+    lesson: str
+    reference: Callable[..., Any]
+    cases: Callable[[np.random.Generator, bool], list[Case]]
+    outputs: tuple[str, ...]
+    mistakes: tuple[Mistake, ...]
+    hint: str
+    rtol: float = 1e-6
+    atol: float = 1e-9
+    seed: int = 0
+    free: tuple[str, ...] = ()
+    mutable: tuple[int, ...] = ()
+    after: tuple[int, ...] = ()
+    accept: Callable[[Case, tuple[Any, ...]], str | None] | None = None
+
+
+REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry; each id may be registered only once."""
+    if exercise.id in REGISTRY:
+        raise ValueError(f"exercise {exercise.id!r} is already registered")
+    names = [m.name for m in exercise.mistakes]
+    if len(set(names)) != len(names):
+        raise ValueError(f"exercise {exercise.id!r} has two known mistakes with the same name")
+    if not set(exercise.free) <= set(exercise.outputs):
+        raise ValueError(f"exercise {exercise.id!r}: free outputs must be among its outputs")
+    REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def exercises(lesson: str | None = None) -> list[Exercise]:
+    """Return the registered exercises, optionally only those of one lesson."""
+    return [e for e in REGISTRY.values() if lesson is None or e.lesson == lesson]
+
+
+def lookup(exercise_id: str) -> Exercise:
+    """Return the registered exercise with this id.
+
+    Raises:
+        KeyError: If no exercise has that id; the message suggests close names.
+    """
+    if exercise_id not in REGISTRY:
+        close = difflib.get_close_matches(str(exercise_id), REGISTRY, n=3)
+        also = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise KeyError(f"no exercise called {exercise_id!r}.{also}")
+    return REGISTRY[exercise_id]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the learner's process reports for one case; `judge` reads it as untrusted data.
+
+    Attributes:
+        result: The returned value (a generator already listed); None if it raised.
+        error: "TypeName: first line of the message" and, after a newline, the learner's own
+            traceback lines, if it raised.
+        not_implemented: It raised NotImplementedError (the unwritten stub).
+        mutated: The positions of the arguments it changed in place, not counting the
+            exercise's `mutable` ones.
+        used_reference: It called backprop's own reference (or is backprop's own function).
+    """
+
+    result: Any = None
+    error: str | None = None
+    not_implemented: bool = False
+    mutated: tuple[int, ...] = ()
+    used_reference: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement of one exercise.
+
+    Attributes:
+        passed: Every case matches the reference.
+        message: Exactly what `check` prints (the ✓ line) or raises (the CheckFailed text).
+        mistake: The name of the known mistake the answer matched, e.g. "swapped", or None.
+            A known mistake that explains only some outputs counts too (the first one).
+    """
+
+    passed: bool
+    message: str
+    mistake: str | None = None
+
+
+def run(ex: Exercise, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """Call fn (the reference or a mistake) and append the `after` arguments' new values."""
+    return with_after(ex, fn(*args), args)
+
+
+def with_after(ex: Exercise, result: Any, args: tuple[Any, ...]) -> Any:
+    """Append the new values of the `after` arguments to a function's returned values."""
+    if not ex.after:
+        return result
+    returned = len(ex.outputs) - len(ex.after)
+    if returned == 1:
+        result = (result,)
+    elif not isinstance(result, tuple) or len(result) != returned:
+        return result  # a wrong count: judged, and explained, as returned
+    return (*result, *(args[i] for i in ex.after))
+
+
+def cases_for(exercise_id: str, *, hidden: bool) -> list[Case]:
+    """Return the exercise's seeded cases: the same inputs every time, as `check` uses them.
+
+    Raises:
+        KeyError: If no exercise has that id.
+    """
+    ex = lookup(exercise_id)
+    return ex.cases(np.random.default_rng(ex.seed + (1 if hidden else 0)), hidden)
