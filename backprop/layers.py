@@ -24,6 +24,7 @@ __all__ = [
     "affine_relu_forward",
     "affine_sigmoid_backward",
     "affine_sigmoid_forward",
+    "sum_to_shape",
 ]
 
 AffineCache = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -99,6 +100,54 @@ def affine_backward(
     dW = x.T @ dout
     db = dout.sum(axis=0)
     return dx, dW, db
+
+
+def sum_to_shape(dout: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum an upstream gradient over the axes that broadcasting stretched ("unbroadcast").
+
+    Introduced in lesson 3 (the MLP). If `out = x + b` and NumPy broadcast `b`, of shape
+    `shape`, to `out.shape`, then every entry of `b` was used in several entries of `out`,
+    and its gradient is the sum of theirs: `db = sum_to_shape(dout, b.shape)`. The axes
+    summed are the leading axes that `b` doesn't have, and the axes where `b` has size 1
+    (kept, with size 1). `affine_backward`'s `db = dout.sum(axis=0)` is the case
+    `dout` (N, H), `shape` (H,).
+
+    Args:
+        dout: The upstream gradient dL/dout, a float array of any shape.
+        shape: The shape of the broadcast operand, a tuple of non-negative ints that
+            broadcasts to `dout.shape` (for example (H,), (1, H) or () for a scalar).
+
+    Returns:
+        The gradient with respect to the operand, a float array of shape `shape`.
+
+    Raises:
+        TypeError: If dout is not a float array, or shape is not a tuple of ints.
+        ValueError: If an array of shape `shape` doesn't broadcast to `dout.shape`.
+    """
+    if not isinstance(dout, np.ndarray):
+        as_float(dout, "dout")  # a number or the wrong type: say which
+        dout = np.asarray(dout, dtype=np.float64)
+    as_float(dout, "dout")
+    if not (isinstance(shape, tuple) and all(
+            isinstance(s, int | np.integer) and not isinstance(s, bool) and s >= 0
+            for s in shape)):
+        raise TypeError(
+            f"shape must be a tuple of non-negative ints, such as (3,) or (1, 4), got "
+            f"{shape!r}. Pass the operand's own shape, e.g. b.shape."
+        )
+    shape = tuple(int(s) for s in shape)
+    lead = dout.ndim - len(shape)
+    if lead < 0 or any(s not in (1, d) for s, d in zip(shape, dout.shape[lead:], strict=True)):
+        raise ValueError(
+            f"shape {shape} does not broadcast to dout's shape {dout.shape}: NumPy lines "
+            "shapes up from the right, and each axis of shape must be 1 or equal to dout's. "
+            "Is shape the operand's shape, and dout the gradient of the broadcast result?"
+        )
+    summed = dout.sum(axis=tuple(range(lead))) if lead else dout
+    ones = tuple(i for i, s in enumerate(shape) if s == 1 and summed.shape[i] != 1)
+    if ones:
+        summed = summed.sum(axis=ones, keepdims=True)
+    return np.asarray(summed, dtype=np.float64).reshape(shape)
 
 
 def affine_relu_forward(

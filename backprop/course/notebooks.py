@@ -6,8 +6,9 @@ of four kinds:
 
 - "exercise": a test cell `check("mul_backward", mul_backward)` (and again with
   hidden=True in its hidden tests);
-- "quiz": a test cell `check_choice("q1", q1)`; the source's hidden test also gives
-  `answer="c"` and `reread="..."`;
+- "quiz": a test cell `check_choice("q1", q1)`, `check_number("q5", q5)` or
+  `check_shape("q6", q6)`; the source's hidden test also gives the answer (`answer="c"`,
+  a number with its tolerance, or a shape) and `reread="..."`;
 - "written": an answer cell graded by hand (nbgrader's grade and solution flags together);
 - "manual": a test cell of another shape, which no tool here scores: left to a human.
 
@@ -48,25 +49,35 @@ HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 # ---------------------------------------------------------------------------------
 
 
+# The checker a quiz's test cell calls, by the form of its answer.
+_QUIZ_FORMS = {"check_choice": "choice", "check_number": "number", "check_shape": "shape"}
+
+
 @dataclass(frozen=True)
 class CheckCall:
-    """What a test cell's source calls: `check("id", fn)` or `check_choice("q1", q1, ...)`.
+    """What a test cell's source calls: `check("id", fn)` or a quiz checker.
 
     Attributes:
-        kind: "exercise" (check) or "quiz" (check_choice).
+        kind: "exercise" (check) or "quiz" (check_choice, check_number or check_shape).
         target: The exercise id or the quiz question's name.
         variable: The learner's function or answer variable the cell passes.
-        answer: The right letter of a quiz (only the source's hidden test gives it).
-        choices: The allowed letters of a quiz.
+        answer: A quiz's right answer, a letter, a number or a shape (only the source's
+            hidden test gives it).
+        choices: The allowed letters of a multiple-choice quiz.
         reread: The section a quiz points to when the answer is wrong.
+        form: A quiz's form of answer: "choice", "number" or "shape".
+        rtol, atol: A numeric answer's tolerance.
     """
 
     kind: str
     target: str
     variable: str
-    answer: str | None = None
+    answer: object = None
     choices: str = "abcd"
     reread: str = ""
+    form: str = "choice"
+    rtol: float = 0.0
+    atol: float = 0.0
 
 
 def _literal(node: ast.expr) -> object:
@@ -76,8 +87,12 @@ def _literal(node: ast.expr) -> object:
         return None
 
 
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
 def parse_test_cell(source: str) -> CheckCall | None:
-    """Read what a test cell of this course checks, or None if it is not one of its two shapes.
+    """Read what a test cell of this course checks, or None if it is not one of its shapes.
 
     Every test cell calls one checker, visibly and again in its hidden tests, with the
     same target and variable; anything else (two targets, other code) returns None and is
@@ -88,7 +103,7 @@ def parse_test_cell(source: str) -> CheckCall | None:
     except SyntaxError:
         return None
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-             and n.func.id in ("check", "check_choice")]
+             and (n.func.id == "check" or n.func.id in _QUIZ_FORMS)]
     if not calls:
         return None
     kinds = {c.func.id for c in calls}
@@ -104,12 +119,15 @@ def parse_test_cell(source: str) -> CheckCall | None:
         return CheckCall("exercise", target, variable)
     keywords = {k.arg: _literal(k.value) for c in calls for k in c.keywords}
     extra = [_literal(c.args[2]) for c in calls if len(c.args) > 2]
-    answer = keywords.get("answer")
     reread = keywords.get("reread")
-    return CheckCall("quiz", target, variable,
-                     answer=answer if isinstance(answer, str) else None,
+    answer = keywords.get("answer")
+    form = _QUIZ_FORMS[kind]
+    if form == "choice" and not isinstance(answer, str):
+        answer = None
+    return CheckCall("quiz", target, variable, answer=answer,
                      choices=extra[0] if extra and isinstance(extra[0], str) else "abcd",
-                     reread=reread if isinstance(reread, str) else "")
+                     reread=reread if isinstance(reread, str) else "", form=form,
+                     rtol=_number(keywords.get("rtol")), atol=_number(keywords.get("atol")))
 
 
 # ---------------------------------------------------------------------------------
@@ -129,10 +147,12 @@ class GradedCell:
             written and manual cells.
         variable: The learner's function or answer variable the test cell passes ("" for
             written and manual cells).
-        answer, choices, reread: A quiz's right letter (None in a release notebook), its
-            allowed letters and the section to reread.
+        answer, choices, reread: A quiz's right answer (None in a release notebook), the
+            allowed letters of a multiple-choice one, and the section to reread.
         answer_id: For a test cell, the grade_id of the answer cell it checks (the nearest
             solution cell above it), where its diagnosis is kept; None if there is none.
+        form, rtol, atol: A quiz's form of answer ("choice", "number" or "shape") and a
+            numeric answer's tolerance.
     """
 
     grade_id: str
@@ -140,10 +160,13 @@ class GradedCell:
     kind: str
     target: str
     variable: str = ""
-    answer: str | None = None
+    answer: object = None
     choices: str = "abcd"
     reread: str = ""
     answer_id: str | None = None
+    form: str = "choice"
+    rtol: float = 0.0
+    atol: float = 0.0
 
     @property
     def is_test(self) -> bool:
@@ -187,7 +210,8 @@ def graded_cells(nb: NotebookNode) -> list[GradedCell]:
                 found.append(GradedCell(name, points, "manual", name, answer_id=answer))
             else:
                 found.append(GradedCell(name, points, call.kind, call.target, call.variable,
-                                        call.answer, call.choices, call.reread, answer))
+                                        call.answer, call.choices, call.reread, answer,
+                                        call.form, call.rtol, call.atol))
     return found
 
 

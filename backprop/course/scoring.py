@@ -5,8 +5,8 @@ each exercise's outcomes, each quiz answer) into one `CellScore` per graded cell
 
 - an exercise gets its points when `backprop.grading.judge` passes both its visible and
   its hidden cases, run on the grader's own inputs against the reference;
-- a quiz gets its points when the answer is the letter in the source's hidden test
-  (`backprop.grading.choice_verdict`);
+- a quiz gets its points when the answer is the one in the source's hidden test: the
+  letter, the number within its tolerance, or the shape (`backprop.grading.quiz_verdict`);
 - a written answer goes to a human, unless it is exactly as it was handed out (0).
 
 Nothing here runs learner code, and malformed data always means 0 with a reason, never an
@@ -55,7 +55,7 @@ class LessonPlan:
 
     @property
     def quizzes(self) -> list[GradedCell]:
-        """The multiple-choice cells whose answer the source gives: scored from the letter."""
+        """The quiz cells whose answer the source gives: scored from the learner's answer."""
         return [c for c in self.cells if c.kind == "quiz" and c.answer is not None]
 
     def scored_automatically(self, cell: GradedCell) -> bool:
@@ -93,10 +93,13 @@ def _judge_exercise(cell: GradedCell, raw: Any) -> CellScore:
 
 def _judge_quiz(cell: GradedCell, answers: Any) -> CellScore:
     value = answers.get(cell.target) if isinstance(answers, dict) else None
-    if value is not None and not isinstance(value, str):
-        value = None  # only a letter can be right; anything else is judged as missing
-    verdict = grading.choice_verdict(cell.target, value, cell.choices, answer=cell.answer,
-                                     reread=cell.reread)
+    if isinstance(value, list):
+        value = tuple(value)  # a shape crosses the wire as a list of sizes
+    if value is not None and type(value) not in (str, int, float, bool, tuple):
+        value = None  # plain data only: anything else is judged as missing
+    verdict = grading.quiz_verdict(cell.form, cell.target, value, answer=cell.answer,
+                                   choices=cell.choices, rtol=cell.rtol, atol=cell.atol,
+                                   reread=cell.reread)
     return CellScore(cell.grade_id, cell.points if verdict.passed else 0.0, cell.points,
                      verdict.message)
 

@@ -70,14 +70,15 @@ def verdict(exercise_id: str, fn: Any, *, hidden: bool = False) -> CheckResult:
     return CheckResult("", exercise_id, bool(v.passed), str(v.message), v.mistake)
 
 
-def _quiz_verdict(name: str, value: Any) -> CheckResult:
-    from backprop.grading import choice_verdict
+def _quiz_verdict(name: str, value: Any, form: str) -> CheckResult:
+    from backprop.grading import quiz_verdict
 
-    v = choice_verdict(name, value)
+    v = quiz_verdict(form, name, value)  # the format only: validate never knows the answer
     return CheckResult("", name, v.passed, v.message)
 
 
-def kernel_check(grade_id: str, kind: str, name: str, variable: str, namespace: dict) -> None:
+def kernel_check(grade_id: str, kind: str, name: str, variable: str, namespace: dict,
+                 form: str = "choice") -> None:
     """Check one test cell's target in the learner's namespace and print the verdict as JSON.
 
     Runs inside the learner's kernel (`validate` sends one call per test cell), so one
@@ -88,7 +89,7 @@ def kernel_check(grade_id: str, kind: str, name: str, variable: str, namespace: 
                              f"{variable} is not defined: run its exercise cell, and check that "
                              "it runs without an error.")
     elif kind == "quiz":
-        result = _quiz_verdict(name, namespace[variable])
+        result = _quiz_verdict(name, namespace[variable], form)
     else:
         result = verdict(name, namespace[variable])
     print(_MARKER + json.dumps({"passed": result.passed, "message": result.message,
@@ -290,7 +291,7 @@ def _execute(nb: nbformat.NotebookNode, folder: Path, probes: list[GradedCell],
                 probe = nbformat.v4.new_code_cell(
                     "from backprop.course.validate import kernel_check as __backprop_check\n"
                     f"__backprop_check({cell.grade_id!r}, {cell.kind!r}, {cell.target!r}, "
-                    f"{cell.variable!r}, globals())"
+                    f"{cell.variable!r}, globals(), form={cell.form!r})"
                 )
                 nb.cells.append(probe)  # nbclient stores the executed cell at its index
                 client.execute_cell(probe, len(nb.cells) - 1, store_history=False)

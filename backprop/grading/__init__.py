@@ -5,7 +5,9 @@ Each graded exercise is registered once, with
 - a seeded generator of test cases (hidden checks add edge cases),
 - a tolerance,
 - *known mistakes*: small functions that compute a typical wrong answer, each
-  with the message that explains it.
+  with the message that explains it,
+- a *hint ladder*: one to three hints, from a nudge to the last, which may give the
+  formula; a notebook shows them folded (`hints(id)`), and a failed check points to them.
 
 `check(exercise_id, fn)` runs the learner's function on every case and answers in
 this order:
@@ -38,7 +40,10 @@ Where each concern lives:
   the learner's own traceback lines.
 - `outcomes`: outcomes as plain data for the wire, `outcome_to_data` and
   `outcome_from_data`.
-- `quiz`: multiple-choice answers, `choice_verdict` and `check_choice`.
+- `hints`: hint ladders, `hints(id)` (shown folded under a check) and the pointer a
+  failed check ends with.
+- `quiz`: quiz answers (a letter, a number or a shape), their verdicts and `check_choice`,
+  `check_number`, `check_shape`.
 - `exercises/lessonNN_topic.py`: each lesson's exercises (references, cases, known
   mistakes), e.g. `exercises/lesson01_chain_rule.py`; importing this package imports them
   all, which registers them.
@@ -59,28 +64,40 @@ from backprop.grading.exercise import (
     exercises,
     register,
 )
+from backprop.grading.hints import HintLadder, hints
 from backprop.grading.judge import check, collect, judge
 from backprop.grading.messages import CheckFailed
 from backprop.grading.outcomes import outcome_from_data, outcome_to_data
-from backprop.grading.quiz import check_choice, choice_verdict
+from backprop.grading.quiz import (
+    check_choice,
+    check_number,
+    check_shape,
+    choice_verdict,
+    quiz_verdict,
+)
 
 __all__ = [
     "REGISTRY",
     "Case",
     "CheckFailed",
     "Exercise",
+    "HintLadder",
     "Mistake",
     "Outcome",
     "Verdict",
     "cases_for",
     "check",
     "check_choice",
+    "check_number",
+    "check_shape",
     "choice_verdict",
     "collect",
     "exercises",
+    "hints",
     "judge",
     "outcome_from_data",
     "outcome_to_data",
+    "quiz_verdict",
     "register",
 ]
 

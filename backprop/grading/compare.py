@@ -99,30 +99,52 @@ def wrong_order(ex: Exercise, got: tuple[Any, ...], want: tuple[Any, ...]) -> st
     return ", ".join(returned)
 
 
+# What each known mistake gave on a case: one judgement asks for it once per output, and
+# some mistakes are slow (lesson 1's Scalar walks chains 10,000 nodes deep). Keyed by the
+# case's id, and the case kept with it, so an id can't be reused while it is remembered.
+_MEMO: dict[tuple[str, str, int], tuple[Case, Any]] = {}
+_MEMO_SIZE = 256
+_FAILED = object()
+
+
+def _mistake_result(ex: Exercise, mistake: Mistake, case: Case) -> Any:
+    key = (ex.id, mistake.name, id(case))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is case:
+        return hit[1]
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            result = as_tuple(run(ex, mistake.compute, copy.deepcopy(case.args)),
+                              len(ex.outputs))
+    except Exception:  # a mistake that can't run on this case can't be the learner's
+        result = _FAILED
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = (case, result)
+    return result
+
+
 def mistake_matching(
     ex: Exercise,
     cases: Sequence[Case],
     results: Sequence[tuple[Any, ...]],
     outputs: Callable[[int], bool],
 ) -> Mistake | None:
-    """Return the first known mistake that reproduces the learner's answer on every case."""
-    n = len(ex.outputs)
+    """Return the first known mistake that reproduces the learner's answer on every case.
+
+    A mistake is run case by case and dropped at the first case it doesn't reproduce, so
+    an exercise's slow cases (listed last) run only for the mistakes still in the running.
+    """
+    wanted = [i for i in compared(ex) if outputs(i)]
+
+    def reproduces(mistake: Mistake, case: Case, got: tuple[Any, ...]) -> bool:
+        w = _mistake_result(ex, mistake, case)
+        return w is not _FAILED and w is not None and all(
+            close(ex, got[i], w[i]) for i in wanted)
+
     for mistake in ex.mistakes:
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                wrong = [as_tuple(run(ex, mistake.compute, copy.deepcopy(c.args)), n)
-                         for c in cases]
-        except Exception:  # a mistake that can't run on this case can't be the learner's
-            continue
-        if all(
-            w is not None
-            and all(
-                close(ex, g, m)
-                for i, (g, m) in enumerate(zip(got, w, strict=True))
-                if outputs(i) and i in compared(ex)
-            )
-            for got, w in zip(results, wrong, strict=True)
-        ):
+        if all(reproduces(mistake, case, got)
+               for case, got in zip(cases, results, strict=True)):
             return mistake
     return None

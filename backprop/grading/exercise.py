@@ -48,7 +48,9 @@ class Exercise:
         cases: (rng, hidden) -> list of `Case`; hidden cases add edge cases.
         outputs: The names of the returned values, e.g. ("dx", "dy").
         mistakes: The known mistakes, most specific first.
-        hint: Where to look when the answer matches no known mistake.
+        hints: The hint ladder, one to three hints from a nudge ("which gate is this?") to
+            the last, which may give the formula. The notebook shows them folded, one
+            level at a time (`backprop.grading.hints`); a failed check only points to them.
         rtol: Relative tolerance of the comparison.
         atol: Absolute tolerance of the comparison.
         seed: Seed for the case generator (hidden checks use seed + 1).
@@ -65,6 +67,11 @@ class Exercise:
             capstone): `accept(case, outputs) -> None` when the outputs are good enough,
             or a message saying what falls short. The reference is then not compared (it
             only shows one way to do it), and `case.data` holds what accept needs.
+        harness: For an exercise whose answer is a class, not a function (lesson 1's
+            `Scalar`): `harness(cls, *case.args)` builds and runs something with the class
+            and returns plain results (numbers, lists, strings) in the order of `outputs`.
+            The learner's class, the reference and every mistake are run through it, in
+            the learner's process for theirs; nothing else changes.
     """
 
     id: str
@@ -73,7 +80,7 @@ class Exercise:
     cases: Callable[[np.random.Generator, bool], list[Case]]
     outputs: tuple[str, ...]
     mistakes: tuple[Mistake, ...]
-    hint: str
+    hints: tuple[str, ...]
     rtol: float = 1e-6
     atol: float = 1e-9
     seed: int = 0
@@ -81,9 +88,12 @@ class Exercise:
     mutable: tuple[int, ...] = ()
     after: tuple[int, ...] = ()
     accept: Callable[[Case, tuple[Any, ...]], str | None] | None = None
+    harness: Callable[..., Any] | None = None
 
 
 REGISTRY: dict[str, Exercise] = {}
+#: The most levels a hint ladder has: a nudge, an intermediate step, the formula.
+MAX_HINTS = 3
 
 
 def register(exercise: Exercise) -> Exercise:
@@ -93,6 +103,10 @@ def register(exercise: Exercise) -> Exercise:
     names = [m.name for m in exercise.mistakes]
     if len(set(names)) != len(names):
         raise ValueError(f"exercise {exercise.id!r} has two known mistakes with the same name")
+    if not (isinstance(exercise.hints, tuple) and 1 <= len(exercise.hints) <= MAX_HINTS
+            and all(isinstance(h, str) and h.strip() for h in exercise.hints)):
+        raise ValueError(f"exercise {exercise.id!r} needs a hint ladder: a tuple of 1 to "
+                         f"{MAX_HINTS} non-empty hints, from a nudge to the formula")
     if not set(exercise.free) <= set(exercise.outputs):
         raise ValueError(f"exercise {exercise.id!r}: free outputs must be among its outputs")
     REGISTRY[exercise.id] = exercise
@@ -156,7 +170,12 @@ class Verdict:
 
 def run(ex: Exercise, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """Call fn (the reference or a mistake) and append the `after` arguments' new values."""
-    return with_after(ex, fn(*args), args)
+    return with_after(ex, call(ex, fn, args), args)
+
+
+def call(ex: Exercise, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """fn(*args), or for a class exercise `harness(fn, *args)`: how every answer is run."""
+    return ex.harness(fn, *args) if ex.harness is not None else fn(*args)
 
 
 def with_after(ex: Exercise, result: Any, args: tuple[Any, ...]) -> Any:

@@ -38,11 +38,13 @@ from backprop.grading.exercise import (
     Mistake,
     Outcome,
     Verdict,
+    call,
     cases_for,
     lookup,
     run,
     with_after,
 )
+from backprop.grading.hints import pointer
 from backprop.grading.messages import (
     CheckFailed,
     argument_name,
@@ -63,8 +65,9 @@ def _package_origin(fn: Callable[..., Any]) -> str | None:
     return None
 
 
-def _call(fn: Callable[..., Any], args: tuple[Any, ...], reference_code: Any) -> tuple[Any, bool]:
-    """Call fn(*args); also report whether the exercise's reference ran inside it."""
+def _call(ex: Exercise, fn: Callable[..., Any], args: tuple[Any, ...],
+          reference_code: Any) -> tuple[Any, bool]:
+    """Call fn as the exercise runs answers; also report whether its reference ran inside."""
     used_reference = False
 
     def watch(frame: Any, event: str, _arg: Any) -> None:
@@ -79,7 +82,7 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], reference_code: Any) ->
             # Warnings would go to stderr, which nbgrader counts as a failed test; a wrong
             # answer is caught by the comparison anyway.
             warnings.simplefilter("ignore")
-            result = fn(*args)
+            result = call(ex, fn, args)
             if isinstance(result, Iterator):  # a generator: list what it yields
                 result = list(result)
     finally:
@@ -137,7 +140,7 @@ def collect(
     for original in args:
         given = copy.deepcopy(original)
         try:
-            result, used_reference = _call(fn, given, reference_code)
+            result, used_reference = _call(ex, fn, given, reference_code)
             result = with_after(ex, result, given)
         except NotImplementedError as exc:
             outcome = Outcome(error=f"NotImplementedError: {safe_str(exc)}",
@@ -312,7 +315,7 @@ def _judge(ex: Exercise, cases: list[Case], outcomes: list[Outcome], expected: l
 
     mistake = mistake_matching(ex, cases, results, lambda i: True)
     if mistake is not None:
-        return fail(f"{ex.id}: {mistake.message}", mistake)
+        return fail(f"{ex.id}: {mistake.message}\n{pointer(ex.id)}", mistake)
     # The report counts a known mistake that explains one wrong output too.
     wrong = [i for i in compared(ex)
              if not all(close(ex, g[i], w[i]) for g, w in zip(results, wanted, strict=True))]

@@ -29,6 +29,7 @@ import numpy as np
 from backprop.gradcheck import diagnose
 from backprop.grading.compare import close, compared, mistake_matching
 from backprop.grading.exercise import Case, Exercise
+from backprop.grading.hints import pointer
 
 # The grader's own files: a learner's traceback starts below the last of their frames.
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -242,7 +243,7 @@ def fallback_message(
             )
         if pattern:
             lines.append(f"  {name}: {pattern}")
-    lines.append(f"Hint: {ex.hint}")
+    lines.append(pointer(ex.id))
     return "\n".join(lines)
 
 

@@ -13,32 +13,41 @@
 # To know that direction it needs, for every weight, the derivative of the error with respect to that weight.
 # **Backpropagation** is the algorithm that delivers all of those derivatives in one sweep, by applying the chain
 # rule from the output back towards the inputs. In this lesson you build it from the ground up, one small function
-# at a time, and check every step with numbers.
+# at a time, then as a small class of your own, and check every step with numbers.
 #
 # **By the end you will be able to**
 # - estimate a derivative numerically, and explain why the central difference beats the one-sided one;
 # - differentiate a composition of functions with the chain rule ("rates multiply");
 # - break an expression into a computational graph and run its forward and backward passes;
-# - write the backward pass of the add, multiply and tanh gates with the `(out, cache)` / `backward(dout, cache)`
-#   convention used for the rest of the course;
-# - backpropagate through a neuron by hand, and confirm the result with the `Value` autodiff class;
+# - derive and write the backward pass of the multiply and tanh gates with the `(out, cache)` /
+#   `backward(dout, cache)` convention used for the rest of the course;
+# - backpropagate through a neuron by hand;
+# - build your own small autodiff class, with a backward pass that handles values used twice and graphs
+#   10,000 nodes deep;
 # - catch a wrong gradient with a gradient check;
 # - explain why the gradients are computed from the output backward.
 #
-# **Time needed:** about 50 minutes (in a workshop, plan a 50-minute slot).
+# **Time needed:** about 95 minutes in all. The **core path** (about 80 minutes; in a workshop, plan a 90-minute
+# slot) is sections 1 to 5, then 7 and the questions of section 8. **Going further** (about 15 minutes): section 6,
+# gradient checking, and the two measurements at the end of section 7; nothing graded depends on them.
 #
-# **Prerequisites:** Python (functions, tuples, loops), a little NumPy (arrays, `np.linspace`), and high-school
-# derivatives ($\frac{d}{dx}x^n = n x^{n-1}$, $\frac{d}{dx}\sin x = \cos x$, $\frac{d}{dx}e^x = e^x$).
+# **Prerequisites:** Python (functions, tuples, loops, a first class with `__init__`), a little NumPy (arrays,
+# `np.linspace`), and high-school derivatives ($\frac{d}{dx}x^n = n x^{n-1}$, $\frac{d}{dx}\sin x = \cos x$,
+# $\frac{d}{dx}e^x = e^x$, the quotient rule).
 #
-# **How this notebook works.** Run the cells from top to bottom (Shift+Enter). Each exercise is a function whose
-# body says `raise NotImplementedError()`: replace that line with your code, run the cell, then run the test cell
-# right below it. A test prints a ✓ line when your function is right; otherwise it tells you what looks wrong and
-# what to try. When the notebook is graded, the same checks run again with more inputs. There are 5 exercises
-# (11 points) and 4 short questions at the end (4 points).
+# **How this notebook works.** Run the cells from top to bottom (Shift+Enter). Each exercise is a function (or, in
+# exercise 6, a class) whose body says `raise NotImplementedError()`: replace that line with your code, run the
+# cell, then run the test cell right below it. **Derive first:** each exercise tells you what is computed going
+# forward and what to return; work out the backward pass on paper before you write code. A test prints a ✓ line
+# when your answer is right; otherwise it tells you what looks wrong. Under each test, a cell holds up to three
+# hints, folded: open them one at a time, only as far as you need. The formula you derived is discussed right after
+# each test. When the notebook is graded, the same checks run again with more inputs. There are 6 exercises
+# (14 points) and 5 short questions at the end (5 points).
 
 # %%
 # %matplotlib inline
 import math
+import sys
 import time
 
 import matplotlib.pyplot as plt
@@ -46,10 +55,10 @@ import numpy as np
 
 from backprop.activations import tanh_forward
 from backprop.gradcheck import grad_check, numerical_gradient, rel_error
-from backprop.grading import check
+from backprop.grading import check, hints
 from backprop.graph import draw_graph
-from backprop.quiz import check_choice, self_check
-from backprop.scalar import Value
+from backprop.quiz import check_choice, check_number, self_check
+from backprop.scalar import Value  # backprop's own autodiff class; in exercise 6 you write yours, `Scalar`
 
 # One seeded generator for the whole notebook, so every run sees the same "random" numbers.
 rng = np.random.default_rng(0)
@@ -112,26 +121,23 @@ plt.show()
 #
 # $$\frac{f(x+h) - f(x)}{h} = f'(x) + \frac{h}{2} f''(x) + \dots$$
 #
-# Now look on **both** sides of $x$ and take the slope between $x - h$ and $x + h$, two points $2h$ apart. In
-# $f(x+h) - f(x-h)$ the even-power terms cancel, and the first error term left over is proportional to $h^2$:
+# Now look on **both** sides of $x$: take the secant through the two points of the graph at $x - h$ and at
+# $x + h$. Subtract the two expansions above and the even-power terms cancel:
 #
-# $$\frac{f(x+h) - f(x-h)}{2h} = f'(x) + \frac{h^2}{6} f'''(x) + \dots$$
+# $$f(x+h) - f(x-h) = 2h\,f'(x) + \frac{h^3}{3} f'''(x) + \dots$$
 #
-# This is the **central difference**. By hand, for our example with $h = 0.1$: $f(1.1) = -0.869$ and
-# $f(0.9) = -1.071$, so the slope is $\frac{-0.869 - (-1.071)}{0.2} = 1.01$. Its error is $0.01$, against $0.31$
-# for the forward difference with the same step. Halve $h$ and the central error drops four-fold; the forward one
-# only halves.
+# Divide this rise by the run between the two points and the first error term left over is proportional to
+# $h^2$, not $h$. This secant's slope is the **central difference**.
 
 # %% [markdown]
 # ### Exercise 1 · `numerical_derivative` (2 points)
 #
-# Write `numerical_derivative(f, x, h=1e-5)`, which returns the central-difference estimate of $f'(x)$:
-#
-# $$\frac{f(x+h) - f(x-h)}{2h}.$$
+# Write `numerical_derivative(f, x, h=1e-5)`, which returns the central-difference estimate of $f'(x)$: the slope
+# of the secant through the points of the graph at $x - h$ and $x + h$. On paper first: what is the rise between
+# those two points, and what is the run?
 #
 # - `f` is any Python function of one number; `x` and `h` are numbers. Return a number.
-# - **Trap:** Python reads `a / 2 * h` as `(a / 2) * h`, which *multiplies* by $h$. Write `/ (2 * h)`.
-# - **Trap:** the two points are $2h$ apart, not $h$: dividing by `h` alone doubles the slope.
+# - **Trap:** Python reads `a / b * c` as `(a / b) * c`.
 #
 # This little function is the referee for the rest of the lesson: every derivative you work out by hand will be
 # compared with it.
@@ -146,7 +152,7 @@ def numerical_derivative(f, x, h=1e-5):
         h: The step taken on each side of x. The default, 1e-5, suits float64 arithmetic.
 
     Returns:
-        The slope (f(x + h) - f(x - h)) / (2h), a float.
+        The slope of the secant through (x - h, f(x - h)) and (x + h, f(x + h)), a float.
     """
     ### BEGIN SOLUTION
     # The two sample points are 2h apart: rise over run.
@@ -160,6 +166,19 @@ check("numerical_derivative", numerical_derivative)
 ### BEGIN HIDDEN TESTS
 check("numerical_derivative", numerical_derivative, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("numerical_derivative")
+
+
+# %% [markdown]
+# **What you derived.** The two points are $2h$ apart, so the central difference is
+#
+# $$\frac{f(x+h) - f(x-h)}{2h} = f'(x) + \frac{h^2}{6} f'''(x) + \dots$$
+#
+# By hand, for our example with $h = 0.1$: $f(1.1) = -0.869$ and $f(0.9) = -1.071$, so the slope is
+# $\frac{-0.869 - (-1.071)}{0.2} = 1.01$. Its error is $0.01$, against $0.31$ for the forward difference with the
+# same step. Halve $h$ and the central error drops four-fold; the forward one only halves.
 
 # %% [markdown]
 # ### How fast does the error shrink?
@@ -258,14 +277,13 @@ print(f"exp(sin(3x))  at x = {x}:  chain rule {by_chain_rule:.6f}   numerical {n
 #
 # Write `dsin_square(x)`, which returns the exact derivative
 #
-# $$\frac{d}{dx}\,\sin\!\left(x^2\right)$$
+# $$\frac{d}{dx}\,\sin\!\left(x^2\right),$$
 #
-# worked out with the chain rule $\frac{dy}{dx} = \frac{dy}{du}\cdot\frac{du}{dx}$. Name the links first: the inner
-# function is $u = x^2$ and the outer one is $y = \sin u$. Find each link's local derivative, then multiply. Use
-# `math.sin` / `math.cos`; `x` is a number and the result is a number.
+# worked out on paper with the chain rule, as in the worked example: name the links (which function is inside,
+# which outside?), find each link's local derivative, and combine them. Use `math.sin` / `math.cos`; `x` is a
+# number and the result is a number.
 #
-# - **Trap:** evaluating the outer derivative at $x$ instead of at the inner value $u = x^2$.
-# - **Trap:** forgetting the inner factor $\frac{du}{dx}$ altogether.
+# - **Trap:** the outer derivative is evaluated at the value the outer function receives.
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-dsin-square", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def dsin_square(x):
@@ -290,7 +308,13 @@ check("dsin_square", dsin_square)
 check("dsin_square", dsin_square, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("dsin_square")
+
 # %% [markdown]
+# **What you derived.** The inner link is $u = x^2$ with $\frac{du}{dx} = 2x$; the outer link is $y = \sin u$
+# with $\frac{dy}{du} = \cos u$, taken at $u = x^2$. So $\frac{d}{dx}\sin(x^2) = \cos(x^2)\cdot 2x$.
+#
 # Two independent routes to the same slope should agree everywhere, not just at one point. The plot shows
 # $\sin(x^2)$, your derivative as a curve, and your `numerical_derivative` as dots on top of it.
 
@@ -402,19 +426,11 @@ print(f"out = {out}, dout = {dout}  ->  dx = {dx}, dy = {dy}")
 # ### Exercise 3 · `mul_backward` (2 points)
 #
 # The multiply gate computes $\text{out} = x \cdot y$; its forward pass is given below and caches both inputs.
-# Its local gradients are
-#
-# $$\frac{\partial\,\text{out}}{\partial x} = y, \qquad \frac{\partial\,\text{out}}{\partial y} = x.$$
 #
 # Write `mul_backward(dout, cache)`, which unpacks `cache = (x, y)` and returns the pair `(dx, dy)`, in that order,
-# with $\texttt{dx} = \frac{\partial L}{\partial x}$ and $\texttt{dy} = \frac{\partial L}{\partial y}$: upstream
-# times local.
-#
-# For example, with $x = 3$, $y = -2$ and $\texttt{dout} = 0.5$, you should get $\texttt{dx} = -1$ and
-# $\texttt{dy} = 1.5$.
-#
-# - **Trap:** swapping the two. Each input's gradient involves the *other* input: the mul gate swaps.
-# - **Trap:** returning only the local gradients, without the factor `dout`.
+# with $\texttt{dx} = \frac{\partial L}{\partial x}$ and $\texttt{dy} = \frac{\partial L}{\partial y}$. On paper
+# first, as for the add gate: work out the two local gradients $\frac{\partial\,\text{out}}{\partial x}$ and
+# $\frac{\partial\,\text{out}}{\partial y}$, then combine each with the upstream gradient `dout`.
 
 # %%
 def mul_forward(x, y):
@@ -426,7 +442,7 @@ def mul_forward(x, y):
 
     Returns:
         out: x * y.
-        cache: The pair (x, y): each local gradient is the other input, so backward needs both.
+        cache: The pair (x, y), kept for the backward pass.
     """
     return x * y, (x, y)
 
@@ -458,7 +474,16 @@ check("mul_backward", mul_backward)
 check("mul_backward", mul_backward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("mul_backward")
+
 # %% [markdown]
+# **What you derived.** Holding $y$ fixed, $x \cdot y$ changes by $y$ per unit of $x$, so
+# $\frac{\partial\,\text{out}}{\partial x} = y$ and likewise $\frac{\partial\,\text{out}}{\partial y} = x$. The mul
+# gate *swaps*: each input's gradient is the other input times `dout`, $\texttt{dx} = \texttt{dout}\cdot y$ and
+# $\texttt{dy} = \texttt{dout}\cdot x$. With $x = 3$, $y = -2$ and $\texttt{dout} = 0.5$: $\texttt{dx} = -1$,
+# $\texttt{dy} = 1.5$.
+#
 # Gates snap together. Take $L = (x + y)\cdot z$ as a graph of two gates: $q = x + y$, then $L = q \cdot z$. Run
 # the forward pass gate by gate, then the backward pass in reverse order, feeding each gate's input gradient to
 # the gate before it. By hand: $\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} = z$ and
@@ -480,27 +505,49 @@ print(f"dx = {dx}, dy = {dy}   (by hand: z = {z})")
 print(f"dz = {dz}             (by hand: x + y = {x + y})")
 
 
+
+# %% [markdown]
+# ### Worked example: the exp gate
+#
+# A gate whose local derivative is easiest to write with its **output**: $\text{out} = e^{x}$ has
+# $\frac{d}{dx}e^x = e^x = \text{out}$. So the forward pass caches its output, and the backward pass needs nothing
+# else. At $x = 0.5$: $\text{out} = e^{0.5} \approx 1.6487$, and with an upstream gradient $\texttt{dout} = 2$ the
+# gate passes back $\texttt{dx} = 2 \times 1.6487 \approx 3.2974$.
+
+# %%
+def exp_forward(x):
+    """Forward pass of the exp gate: returns (out, cache) with out = cache = e**x."""
+    out = math.exp(x)
+    return out, out
+
+
+def exp_backward(dout, cache):
+    """Backward pass of the exp gate: dx = dout · e**x, and e**x is the cached output."""
+    return dout * cache  # upstream × local, with the local derivative e**x = out
+
+
+# %% tags=["raises-exception"]
+out, cache = exp_forward(0.5)
+print(f"out = {out:.4f}, dx = {exp_backward(2.0, cache):.4f}")
+print(f"numerically: {2.0 * numerical_derivative(math.exp, 0.5):.4f}")
+
+
 # %% [markdown]
 # ### Exercise 4 · `tanh_backward` (2 points)
 #
 # The **tanh** gate squashes any number into $(-1, 1)$:
 #
-# $$\tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}, \qquad \frac{d}{dx}\tanh x = 1 - \tanh^2 x.$$
+# $$\text{out} = \tanh x = \frac{\sinh x}{\cosh x} = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}.$$
 #
-# (Quotient rule on $\tanh = \sinh / \cosh$: the derivative is $\frac{\cosh^2 x - \sinh^2 x}{\cosh^2 x} =
-# 1 - \tanh^2 x$.) The local derivative is written with the gate's **output**, so the forward pass only needs to
-# cache that: `tanh_forward(x)` (imported from `backprop.activations`) returns `(out, cache)` with
-# `cache = out = tanh(x)`.
+# Like the exp gate, its forward pass caches only its **output**: `tanh_forward(x)` (imported from
+# `backprop.activations`) returns `(out, cache)` with `cache = out = tanh(x)`.
 #
-# **Worked example.** At $x = 0.5$: $\text{out} = \tanh 0.5 \approx 0.4621$, the local derivative is
-# $1 - 0.4621^2 \approx 0.7864$, and with an upstream gradient $\texttt{dout} = 2$ the gate passes back
-# $\texttt{dx} \approx 2 \times 0.7864 = 1.5729$.
+# Write `tanh_backward(dout, cache)`, returning $\texttt{dx} = \frac{\partial L}{\partial x}$, a number. On paper
+# first: differentiate $\tanh x$ (the quotient rule, with $\frac{d}{dx}\sinh x = \cosh x$ and
+# $\frac{d}{dx}\cosh x = \sinh x$), and write the result with $\tanh x$ itself, so that the cached output is all
+# you need.
 #
-# Write `tanh_backward(dout, cache)`, returning $\texttt{dx} = \texttt{dout}\cdot(1 - \text{out}^2)$ where
-# `out = cache`.
-#
-# - **Trap:** the cache already *is* $\tanh(x)$. Taking `tanh` of it again computes $1 - \tanh(\tanh x)^2$.
-# - **Trap:** forgetting the square, or the factor `dout`.
+# - **Trap:** the cache already *is* $\tanh(x)$.
 
 # %% nbgrader={"grade": false, "grade_id": "ex4-tanh-backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def tanh_backward(dout, cache):
@@ -526,7 +573,14 @@ check("tanh_backward", tanh_backward)
 check("tanh_backward", tanh_backward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("tanh_backward")
+
 # %% [markdown]
+# **What you derived.** The quotient rule gives $\frac{d}{dx}\tanh x = \frac{\cosh^2 x - \sinh^2 x}{\cosh^2 x} =
+# 1 - \tanh^2 x$, so $\texttt{dx} = \texttt{dout}\cdot(1 - \text{out}^2)$. At $x = 0.5$: $\text{out} \approx
+# 0.4621$ and the local derivative is $1 - 0.4621^2 \approx 0.7864$.
+#
 # The plot shows tanh, its slope from your `tanh_backward` (with `dout = 1`, the backward pass returns the local
 # derivative itself), and your `numerical_derivative` as dots. Notice the flat tails: for $|x| > 3$ the slope is
 # below $0.01$, so a saturated tanh passes almost no gradient back. Lesson 4 returns to this.
@@ -547,9 +601,49 @@ ax.legend(fontsize=8, loc="upper left")
 ax.set_title("tanh and its local gradient 1 − tanh²")
 plt.show()
 
-
 # %% [markdown]
 # ## 4. Backpropagation through a neuron
+#
+# Gates combine into bigger graphs, and the backward pass through them is always the same walk: start at the output
+# with a gradient of 1, and at every node multiply the upstream gradient by the node's local gradient.
+#
+# **Worked example, by hand.** A one-input "exp unit" $q = e^{x w + b}$, as a graph of three gates:
+#
+# | node | gate | computes |
+# |---|---|---|
+# | $p$ | mul | $x \cdot w$ |
+# | $n$ | add | $p + b$ |
+# | $q$ | exp | $e^{n}$ |
+#
+# Take $x = 2$, $w = -0.5$, $b = 0.25$. *Forward* (top to bottom): $p = -1$, $n = -0.75$, $q = e^{-0.75} \approx
+# 0.4724$. *Backward* (bottom to top), always upstream × local:
+#
+# | gradient | upstream × local | value |
+# |---|---|---|
+# | $\partial q / \partial q$ | start | $1$ |
+# | $\partial q / \partial n$ | $1 \cdot e^{n} = 1 \cdot q$ (exp gate) | $\approx 0.4724$ |
+# | $\partial q / \partial p$ and $\partial q / \partial b$ | $0.4724 \cdot 1$ (add gate) | $\approx 0.4724$ |
+# | $\partial q / \partial w$ | $0.4724 \cdot x$ (mul gate) | $\approx 0.9447$ |
+# | $\partial q / \partial x$ | $0.4724 \cdot w$ (mul gate) | $\approx -0.2362$ |
+#
+# How to read it: nudging $w$ up by a small $\varepsilon$ raises $q$ by about $0.94\,\varepsilon$. Notice that
+# every gradient below $n$ reuses the same number $\partial q/\partial n$: it is computed once and shared. The
+# same walk, with the gate functions (it uses your `mul_backward`):
+
+# %% tags=["raises-exception"]
+x, w, b = 2.0, -0.5, 0.25
+p, cache_p = mul_forward(x, w)
+n, cache_n = add_forward(p, b)
+q, cache_q = exp_forward(n)
+
+dn = exp_backward(1.0, cache_q)  # dq/dq = 1 to start
+dp, db = add_backward(dn, cache_n)
+dx, dw = mul_backward(dp, cache_p)
+print(f"q = {q:.4f}:  dq/dw = {dw:.4f}, dq/db = {db:.4f}, dq/dx = {dx:.4f}")
+
+
+# %% [markdown]
+# ### Exercise 5 · `neuron_backward` (3 points)
 #
 # A neuron with two inputs weighs each input, adds a bias and squashes the sum with tanh:
 #
@@ -568,48 +662,19 @@ plt.show()
 # Here the quantity we differentiate is the neuron's output itself ($L = o$), so the backward pass starts with
 # $\frac{\partial o}{\partial o} = 1$.
 #
-# **Worked example, by hand.** Take $x_1 = 2$, $x_2 = -1$, $w_1 = 0.5$, $w_2 = 0.25$, $b = -0.25$.
-#
-# *Forward* (top to bottom): $p_1 = 1$, $p_2 = -0.25$, $s = 0.75$, $n = 0.5$, $o = \tanh 0.5 \approx 0.4621$.
-#
-# *Backward* (bottom to top), always upstream × local:
-#
-# | gradient | upstream × local | value |
-# |---|---|---|
-# | $\partial o / \partial o$ | start | $1$ |
-# | $\partial o / \partial n$ | $1 \cdot (1 - o^2)$ | $\approx 0.7864$ |
-# | $\partial o / \partial s$ and $\partial o / \partial b$ | $0.7864 \cdot 1$ (add gate) | $\approx 0.7864$ |
-# | $\partial o / \partial p_1$ and $\partial o / \partial p_2$ | $0.7864 \cdot 1$ (add gate) | $\approx 0.7864$ |
-# | $\partial o / \partial w_1$ | $0.7864 \cdot x_1$ (mul gate) | $\approx 1.5729$ |
-# | $\partial o / \partial x_1$ | $0.7864 \cdot w_1$ (mul gate) | $\approx 0.3932$ |
-# | $\partial o / \partial w_2$ | $0.7864 \cdot x_2$ (mul gate) | $\approx -0.7864$ |
-# | $\partial o / \partial x_2$ | $0.7864 \cdot w_2$ (mul gate) | $\approx 0.1966$ |
-#
-# How to read it: nudging $w_1$ up by a small $\varepsilon$ raises $o$ by about $1.57\,\varepsilon$; nudging $w_2$
-# up *lowers* $o$, because $x_2$ is negative. Notice that every gradient below $n$ reuses the same number
-# $\partial o/\partial n$: it is computed once and shared.
-
-# %% [markdown]
-# ### Exercise 5 · `neuron_backward` (3 points)
-#
-# Write `neuron_backward(x1, x2, w1, w2, b)`, which runs the forward pass of the neuron and then its backward
-# pass, and returns `(o, dw1, dw2, db)`: the output $o$ and the gradients
+# Write `neuron_backward(x1, x2, w1, w2, b)` (five numbers), which runs the forward pass of the neuron and then
+# its backward pass, and returns four numbers `(o, dw1, dw2, db)`: the output $o$ and
 #
 # $$\texttt{dw1} = \frac{\partial o}{\partial w_1},\qquad \texttt{dw2} = \frac{\partial o}{\partial w_2},\qquad
 # \texttt{db} = \frac{\partial o}{\partial b}.$$
 #
-# Two ways work, pick one:
+# On paper first: make a backward table like the worked example's for this graph, with symbols, then with the
+# numbers $x_1 = 2$, $x_2 = -1$, $w_1 = 0.5$, $w_2 = 0.25$, $b = -0.25$. Then code it, either way:
 # - chain the gates: `mul_forward`, `add_forward` and `tanh_forward` going forward, then your `tanh_backward`,
 #   `add_backward` and your `mul_backward` in reverse order, starting from an upstream gradient of `1.0`;
-# - or write the chain of local derivatives out directly, following the table above.
+# - or write your table's chain of local derivatives out directly.
 #
 # If you reuse your gates, make sure their own tests pass first: a bug in `mul_backward` would show up here too.
-#
-# Check yourself with the worked example: `neuron_backward(2.0, -1.0, 0.5, 0.25, -0.25)` should give about
-# `(0.4621, 1.5729, -0.7864, 0.7864)`.
-#
-# - **Trap:** the tanh gate's local derivative is $1 - o^2$, computed from the output $o$, not $1 - n^2$.
-# - **Trap:** $\partial o/\partial w_1$ uses $x_1$ (the *other* input of that mul gate), not $w_1$.
 
 # %% nbgrader={"grade": false, "grade_id": "ex5-neuron-backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def neuron_backward(x1, x2, w1, w2, b):
@@ -652,19 +717,333 @@ check("neuron_backward", neuron_backward)
 check("neuron_backward", neuron_backward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("neuron_backward")
+
 # %% [markdown]
-# ### The same neuron with `Value`
+# **What you derived.** With $x_1 = 2$, $x_2 = -1$, $w_1 = 0.5$, $w_2 = 0.25$, $b = -0.25$, the forward pass gives
+# $p_1 = 1$, $p_2 = -0.25$, $s = 0.75$, $n = 0.5$, $o = \tanh 0.5 \approx 0.4621$, and the backward table is
 #
-# Doing this by hand for every network would be tiring. The `Value` class (from `backprop.scalar`) automates
-# exactly what you just did. A `Value` wraps one number. Every operation on Values (`+`, `*`, `.tanh()`, ...)
-# creates a new node that remembers its inputs and knows its own local derivative. Calling `.backward()` on the
-# output then
+# | gradient | upstream × local | value |
+# |---|---|---|
+# | $\partial o / \partial o$ | start | $1$ |
+# | $\partial o / \partial n$ | $1 \cdot (1 - o^2)$ (tanh gate) | $\approx 0.7864$ |
+# | $\partial o / \partial s$ and $\partial o / \partial b$ | $0.7864 \cdot 1$ (add gate) | $\approx 0.7864$ |
+# | $\partial o / \partial p_1$ and $\partial o / \partial p_2$ | $0.7864 \cdot 1$ (add gate) | $\approx 0.7864$ |
+# | $\partial o / \partial w_1$ | $0.7864 \cdot x_1$ (mul gate) | $\approx 1.5729$ |
+# | $\partial o / \partial x_1$ | $0.7864 \cdot w_1$ (mul gate) | $\approx 0.3932$ |
+# | $\partial o / \partial w_2$ | $0.7864 \cdot x_2$ (mul gate) | $\approx -0.7864$ |
+# | $\partial o / \partial x_2$ | $0.7864 \cdot w_2$ (mul gate) | $\approx 0.1966$ |
 #
-# 1. sorts the graph so that every node comes after its inputs (a *topological order*),
-# 2. sets the output's `grad` to 1,
-# 3. visits the nodes in reverse order; each one applies upstream × local and adds the result to its inputs' `grad`.
+# Nudging $w_2$ up *lowers* $o$, because $x_2$ is negative.
+
+# %% tags=["raises-exception"]
+o, dw1, dw2, db = neuron_backward(2.0, -1.0, 0.5, 0.25, -0.25)
+print(f"o = {o:.4f}, dw1 = {dw1:.4f}, dw2 = {dw2:.4f}, db = {db:.4f}")
+
+
+# %% [markdown]
+# ## 5. Build your own autograd
 #
-# Afterwards `v.grad` holds $\partial o / \partial v$ for every node `v`. Let's build the worked example.
+# Doing this by hand for every network would be tiring. Instead, let every number **remember how it was computed**.
+# An operation on such numbers returns a new node that keeps its inputs and a small function, its *backward rule*,
+# which applies upstream × local for that one operation. One call then walks the whole graph backward for you.
+# This is how PyTorch's autograd works, and in this section you write a small version of it yourself.
+#
+# ### A value used twice: gradients add up
+#
+# First, one more rule. In a network, one value often feeds several later nodes (an input goes to every neuron of
+# the next layer). A change in such a value reaches the output along **every** path, and the total effect is the
+# sum of the effects along each path. This is the multivariable chain rule:
+#
+# $$\frac{\partial L}{\partial a} = \sum_{c \,\text{ uses }\, a} \frac{\partial L}{\partial c}\cdot
+# \frac{\partial c}{\partial a}.$$
+#
+# **Worked example.** Take $a = 3$, $b = 2$ and build $y = p \cdot q$ from $p = a \cdot b$ and $q = a + b$. Both
+# $a$ and $b$ feed two nodes. The two paths from $a$ to $y$ contribute
+#
+# - through $p$: $\frac{\partial y}{\partial p}\cdot\frac{\partial p}{\partial a} = q \cdot b = 5 \cdot 2 = 10$,
+# - through $q$: $\frac{\partial y}{\partial q}\cdot\frac{\partial q}{\partial a} = p \cdot 1 = 6$,
+#
+# so $\frac{\partial y}{\partial a} = 10 + 6 = 16$. (Check with algebra: $y = a^2 b + a b^2$, so
+# $\frac{\partial y}{\partial a} = 2ab + b^2 = 16$.) The same holds for a node that takes one value in **both** of
+# its input slots, such as $a \cdot a$: both slots send their share back to $a$.
+#
+# So a node's backward rule must never *overwrite* an input's `grad`: it **adds** its share to it (`+=`), and the
+# input's gradient is complete once every node that uses it has added its share.
+#
+# ### Worked example: a node class with one operation, exp
+#
+# Here is the whole pattern for a class that knows a single operation, $e^x$. Each `Node` holds its number
+# `data`, its gradient `grad` (0 to start), the nodes it was computed from (`_prev`; none for a leaf, a number you
+# create yourself), and its backward rule `_backward`, a *closure* defined right next to the forward computation,
+# so that it can use the numbers of this very operation. Below, we run the rules by hand, from the output back.
+
+# %%
+class Node:
+    """A worked example: a scalar node with one operation, exp. (Your class will have +, * and tanh.)"""
+
+    def __init__(self, data):
+        self.data = data
+        self.grad = 0.0
+        self._prev = ()  # the nodes this one was computed from: none for a leaf
+        self._backward = lambda: None  # its backward rule: a leaf has nothing to pass on
+
+    def exp(self):
+        out = Node(math.exp(self.data))  # the forward computation
+        out._prev = (self,)
+
+        def _backward():
+            # d(e^a)/da = e^a = out.data: upstream × local, ADDED to the input's grad.
+            self.grad += out.data * out.grad
+
+        out._backward = _backward  # the closure remembers self and out
+        return out
+
+
+x = Node(0.5)
+y = x.exp()
+z = y.exp()  # z = exp(exp(x))
+
+z.grad = 1.0  # dz/dz = 1 to start
+z._backward()  # z's rule fills y.grad
+y._backward()  # only now is y.grad complete, so y may pass it on to x
+print(f"z = {z.data:.4f}, dz/dx = {x.grad:.4f}")
+print(f"chain rule, by hand: {math.exp(math.exp(0.5)) * math.exp(0.5):.4f}")
+
+# %% [markdown]
+# ### `backward()`: every node, in the right order
+#
+# Running the rules by hand only works for tiny graphs. A `backward()` method has to find every node below the
+# output and run their rules in an order where **a node runs its rule only after every node that uses it has run
+# its own** (otherwise it would pass on an incomplete `grad`). A list of the nodes where every node comes after all
+# of its inputs is called a **topological order**; for the neuron of exercise 5, one is `x1, w1, p1, x2, w2, p2, s,
+# b, n, o`. Think about which way through such a list the backward rules must run.
+#
+# One more constraint: networks are deep, and a long chain of operations is a deep graph. The natural way to walk a
+# graph is a recursive function, but Python gives each call a stack frame and stops at its **recursion limit**,
+# a few thousand calls deep. Watch it happen on a chain of 10,000 nodes:
+
+# %%
+print(f"Python's recursion limit here: {sys.getrecursionlimit()}")
+
+
+def depth(node):
+    """How many nodes lie below this one along _prev[0], counted recursively."""
+    return 0 if not node._prev else 1 + depth(node._prev[0])
+
+
+chain = Node(0.0)
+for _ in range(10_000):
+    nxt = Node(0.0)
+    nxt._prev = (chain,)
+    chain = nxt
+
+try:
+    print(depth(chain))
+except RecursionError:
+    print("RecursionError: a recursive walk of a chain 10,000 nodes deep overflows the stack")
+del chain, nxt
+
+
+# %% [markdown]
+# So your walk of the graph needs a loop and a stack of your own (a Python list), not recursion.
+#
+# **What happens to old gradients?** The leaves (the numbers you created yourself, such as the inputs and the
+# weights) **accumulate**: each `backward()` adds to their `grad`, as in PyTorch and in backprop's `Value`. Call it
+# twice and each leaf holds twice its gradient; a training loop resets the leaves itself, between steps (lesson
+# 2). Every other node's `grad` belongs to one pass only: `backward()` starts each of them from 0.
+#
+# ### Exercise 6 · your own `Scalar` class (3 points)
+#
+# Write the class `Scalar`:
+#
+# - `Scalar(data)` makes a leaf: `.data` is the number, `.grad` is `0.0`.
+# - `a + b` and `a * b` (both `Scalar`s) and `a.tanh()` each return a **new** `Scalar` with the result in `.data`,
+#   which remembers its inputs and carries its own backward rule, a closure written next to the forward
+#   computation, like `Node.exp` above. The local gradients are the ones you derived in exercises 3 and 4 (and the
+#   add gate's). A rule adds to its inputs' `grad`, never overwrites it.
+# - `out.backward()` fills in `.grad` of every node below `out` with $\partial\,\text{out}/\partial\,\text{node}$:
+#   it starts every non-leaf node's `grad` from 0, sets the output's own `grad` to 1, and runs every node's rule,
+#   each one only after all the nodes that use it. It walks the graph **without recursion**, so a chain 10,000
+#   nodes deep works (and fast: well under a second). The leaves accumulate across calls.
+#
+# Build it from scratch: don't subclass or wrap backprop's `Value`. Don't worry about plain numbers (`Scalar(2.0) *
+# 3`) or other operations; the check only uses `+`, `*`, `tanh`, `backward`, `.data` and `.grad`. The check builds
+# small graphs with your class, such as a neuron, values used twice, `backward()` called twice and a chain 10,000
+# nodes deep, and compares the output's `data` and the leaves' `grad` with the right ones.
+#
+# On paper first: for $y = (a \cdot b)\cdot(a + b)$, list the nodes in the order your `backward()` will run their
+# rules, and check that you get $16$ for $a$.
+
+# %% nbgrader={"grade": false, "grade_id": "ex6-scalar", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class Scalar:
+    """A number that records how it was computed, so that gradients can flow back through it.
+
+    Scalar(data) is a leaf. a + b, a * b and a.tanh() return new Scalars; out.backward() fills
+    in node.grad = d(out)/d(node) for every node below out. Leaves accumulate across calls.
+
+    Attributes:
+        data: The number this node holds (the forward value), a float.
+        grad: d(output)/d(this node) after a backward(); 0.0 to start.
+    """
+
+    def __init__(self, data):
+        ### BEGIN SOLUTION
+        self.data = float(data)
+        self.grad = 0.0
+        self._prev = ()  # the inputs this node was computed from: none for a leaf
+        self._backward = lambda: None
+        ### END SOLUTION
+
+    def __add__(self, other):
+        ### BEGIN SOLUTION
+        out = Scalar(self.data + other.data)
+        out._prev = (self, other)
+
+        def _backward():
+            # Both local gradients are 1: the add gate distributes.
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def __mul__(self, other):
+        ### BEGIN SOLUTION
+        out = Scalar(self.data * other.data)
+        out._prev = (self, other)
+
+        def _backward():
+            # Each input's local gradient is the other input: the mul gate swaps.
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def tanh(self):
+        ### BEGIN SOLUTION
+        t = math.tanh(self.data)
+        out = Scalar(t)
+        out._prev = (self,)
+
+        def _backward():
+            self.grad += (1.0 - t * t) * out.grad  # the local derivative, from the output
+
+        out._backward = _backward
+        return out
+        ### END SOLUTION
+
+    def backward(self):
+        ### BEGIN SOLUTION
+        # A topological order (inputs before the nodes that use them), with a stack of our own.
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            node, inputs_done = stack.pop()
+            if inputs_done:
+                order.append(node)
+            elif id(node) not in seen:
+                seen.add(id(node))
+                stack.append((node, True))
+                stack.extend((child, False) for child in node._prev)
+        for node in order:
+            if node._prev:  # a non-leaf: its grad belongs to this pass only
+                node.grad = 0.0
+        self.grad = 1.0  # d(out)/d(out)
+        for node in reversed(order):  # each node after all the nodes that use it
+            node._backward()
+        ### END SOLUTION
+
+    def __repr__(self):
+        return f"Scalar(data={self.data:.4g}, grad={self.grad:.4g})"
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex6-test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that the class Scalar computes data and grads like an autodiff class should."""
+check("Scalar", Scalar)
+### BEGIN HIDDEN TESTS
+check("Scalar", Scalar, hidden=True)
+### END HIDDEN TESTS
+
+# %%
+hints("Scalar")
+
+# %% [markdown]
+# **What you built.** Each operation's rule is upstream × local, added into its inputs: `+` gives both inputs
+# `out.grad`, `*` gives each input the *other* input's `data` times `out.grad`, and `tanh` gives its input
+# $(1 - t^2)\cdot$`out.grad`, with $t$ the output. `backward()` lists the nodes in a topological order with a loop
+# and a stack, resets the non-leaf grads, seeds the output with 1, and runs the rules in **reverse** topological
+# order: then every node that uses a value has added its share before that value's own rule runs.
+#
+# ### The neuron again, with your `Scalar`
+#
+# Build the neuron of exercise 5 from `Scalar`s and let your `backward()` do the work, then compare with your
+# hand-written `neuron_backward`:
+
+# %% tags=["raises-exception"]
+x1, x2 = Scalar(2.0), Scalar(-1.0)
+w1, w2, bias = Scalar(0.5), Scalar(0.25), Scalar(-0.25)
+o = (x1 * w1 + x2 * w2 + bias).tanh()
+o.backward()
+
+o_hand, dw1_hand, dw2_hand, db_hand = neuron_backward(2.0, -1.0, 0.5, 0.25, -0.25)
+print(f"{'':5}{'neuron_backward':>17}{'your Scalar':>13}")
+for name, hand, auto in [("o", o_hand, o.data), ("dw1", dw1_hand, w1.grad),
+                         ("dw2", dw2_hand, w2.grad), ("db", db_hand, bias.grad)]:
+    print(f"{name:5}{hand:17.6f}{auto:13.6f}")
+
+# %% [markdown]
+# The worked example of values used twice, $y = (a \cdot b)\cdot(a + b)$ and $y = a \cdot a$, with your class:
+
+# %% tags=["raises-exception"]
+a, b = Scalar(3.0), Scalar(2.0)
+y = (a * b) * (a + b)
+y.backward()
+print(f"y = (a*b)*(a+b):  a.grad = {a.grad}   (by hand: 10 + 6 = 16)")
+print(f"                  b.grad = {b.grad}   (by hand: q·a + p·1 = 15 + 6 = 21)")
+
+a = Scalar(3.0)
+y = a * a
+y.backward()
+print(f"y = a * a at a = 3:  a.grad = {a.grad}   (power rule: 2a = 6)")
+
+# %% [markdown]
+# And the flip side of accumulating: a second `backward()` *adds* to what the leaves already hold, so `a.grad`
+# becomes $6 + 6 = 12$, which is no gradient of anything. Reset the leaves before a new pass. Finally, the chain
+# 10,000 nodes deep that broke the recursive walk:
+
+# %% tags=["raises-exception"]
+y.backward()  # a second backward pass on top of the first
+print(f"after a second backward():       a.grad = {a.grad}  (the two passes were added)")
+a.grad = 0.0  # reset the leaf
+y.backward()
+print(f"after a.grad = 0.0, backward():  a.grad = {a.grad}   (right again)")
+
+v, k = Scalar(0.5), Scalar(1.0)
+for _ in range(10_000):
+    v = v * k
+start = time.perf_counter()
+v.backward()
+print(f"a chain 10,001 nodes deep: backward() took {1e3 * (time.perf_counter() - start):.1f} ms, "
+      f"dv/dk = {k.grad:g}")
+
+# %% [markdown]
+# ### backprop's `Value`: the same design, with more operations
+#
+# The package's `Value` (from `backprop.scalar`), which the rest of the course uses, is your class with more
+# operations (`-`, `/`, `**`, `exp`, `log`, `sigmoid`, `relu`), plain numbers mixed in (`2 * Value(3.0)`),
+# labels for drawing, and `zero_grad()`, which sets the `grad` of every node in the graph back to 0; from lesson 2
+# on, a training loop calls it before every backward pass. Its `backward()` has the same rules as yours: the
+# non-leaf nodes start from zero on each call, the leaves accumulate. In PyTorch, leaf tensors accumulate their
+# `.grad` the same way; PyTorch also frees a graph's intermediate results after a backward pass, so a second
+# `backward()` through the same graph needs `retain_graph=True` on the first.
+#
+# `draw_graph` shows a `Value` computation: each box is a node with its `data` (forward pass, left to right) and
+# its `grad` (backward pass, right to left); each circle is an operation. Blue boxes have a positive gradient
+# (raising them raises $o$), red ones a negative gradient. Check a few boxes against the table of exercise 5.
 
 # %%
 x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")
@@ -684,105 +1063,26 @@ o = n.tanh()
 o.label = "o"
 
 o.backward()
-for v in [o, n, s, p1, p2, x1, w1, x2, w2, bias]:
-    print(v)
-
-# %% [markdown]
-# Compare `Value`'s gradients with your hand-written `neuron_backward`:
-
-# %% tags=["raises-exception"]
-o_hand, dw1_hand, dw2_hand, db_hand = neuron_backward(2.0, -1.0, 0.5, 0.25, -0.25)
-print(f"{'':5}{'neuron_backward':>17}{'Value':>10}")
-for name, hand, auto in [("o", o_hand, o.data), ("dw1", dw1_hand, w1.grad),
-                         ("dw2", dw2_hand, w2.grad), ("db", db_hand, bias.grad)]:
-    print(f"{name:5}{hand:17.6f}{auto:10.6f}")
-
-# %% [markdown]
-# `draw_graph` shows the whole computation: each box is a node with its `data` (forward pass, left to right) and
-# its `grad` (backward pass, right to left); each circle is an operation. Blue boxes have a positive gradient
-# (raising them raises $o$), red ones a negative gradient. Check a few boxes against the table above.
-
-# %%
 draw_graph(o)
 plt.show()
-
-# %% [markdown]
-# ### A value used twice: gradients add up
-#
-# In a network, one value often feeds several later nodes (an input goes to every neuron of the next layer). A
-# change in such a value reaches the output along **every** path, and the total effect is the sum of the effects
-# along each path. This is the multivariable chain rule:
-#
-# $$\frac{\partial L}{\partial a} = \sum_{c \,\text{ uses }\, a} \frac{\partial L}{\partial c}\cdot
-# \frac{\partial c}{\partial a}.$$
-#
-# That is why each of `Value`'s backward rules *adds* into `grad` (`+=`) instead of overwriting it: every node that
-# uses `a` contributes its share.
-#
-# **Worked example.** Take $a = 3$, $b = 2$ and build $y = p \cdot q$ from $p = a \cdot b$ and $q = a + b$. Both
-# `a` and `b` feed two nodes. The two paths from $a$ to $y$ contribute
-#
-# - through $p$: $\frac{\partial y}{\partial p}\cdot\frac{\partial p}{\partial a} = q \cdot b = 5 \cdot 2 = 10$,
-# - through $q$: $\frac{\partial y}{\partial q}\cdot\frac{\partial q}{\partial a} = p \cdot 1 = 6$,
-#
-# so $\frac{\partial y}{\partial a} = 10 + 6 = 16$. (Check with algebra: $y = a^2 b + a b^2$, so
-# $\frac{\partial y}{\partial a} = 2ab + b^2 = 16$.) In the drawing, `a` and `b` each send an arrow to both gates.
-
-# %%
-a, b = Value(3.0, label="a"), Value(2.0, label="b")
-p = a * b
-p.label = "p"
-q = a + b
-q.label = "q"
-y = p * q
-y.label = "y"
-y.backward()
-print(f"a.grad = {a.grad}   (by hand: 10 + 6 = 16)")
-print(f"b.grad = {b.grad}   (by hand: q·a + p·1 = 15 + 6 = 21)")
-draw_graph(y)
-plt.show()
-
-# %% [markdown]
-# The same rule covers a node that takes one value in **both** of its input slots. In $y = a \cdot a$ the mul gate
-# sends "the other input" times upstream to each slot, $a \cdot 1$ and $a \cdot 1$, and both land in `a.grad`:
-# the total is $2a$, just as the power rule says for $a^2$.
-
-# %%
-a = Value(3.0, label="a")
-y = a * a
-y.backward()
-print(f"y = a * a at a = 3:  a.grad = {a.grad}   (power rule: 2a = 6)")
-
-# %% [markdown]
-# The flip side of accumulating: `backward()` *adds* to whatever the inputs' `grad` already holds (intermediate
-# nodes start again from zero on each pass). Call it a second time without resetting and `a.grad` holds the sum
-# of both passes, $6 + 6 = 12$, which is no gradient of anything. PyTorch behaves the same way.
-# `zero_grad()` sets the `grad` of every node in the graph back to 0. From lesson 2 on, a training loop calls it
-# before every backward pass.
-
-# %%
-y.backward()  # a second backward pass on top of the first
-print(f"after a second backward():     a.grad = {a.grad}  (wrong: the two passes were added)")
-y.zero_grad()  # reset every grad in the graph
-y.backward()
-print(f"after zero_grad(), backward(): a.grad = {a.grad}   (right again)")
 
 # %% [markdown]
 # **Practice question** (not graded): pick an answer and press *Check*.
 
 # %%
 self_check(
-    "x = Value(2.0); y = Value(5.0); f = x * y + x; f.backward(). What is x.grad?",
-    ["2.0", "5.0", "6.0", "7.0"],
-    answer=2,
+    "x = Value(3.0); f = x * x * x; f.backward(). What is x.grad?",
+    ["9.0", "27.0", "3.0", "18.0"],
+    answer=1,
     explanation=(
-        "x reaches f along two paths: through the product (local derivative y = 5) and straight "
-        "into the sum (local derivative 1). The contributions add up: 5 + 1 = 6."
+        "f = (x * x) * x uses x three times. The inner product sends x·1 to each of its two slots, "
+        "scaled by the upstream x: 2·x·x; the outer product sends x·x. Together 3x² = 27, as the "
+        "power rule says."
     ),
 )
 
 # %% [markdown]
-# ## 5. Gradient checking
+# ## 6. Gradient checking (going further)
 #
 # A backward pass can be wrong in quiet ways (a sign, a missing factor, a swapped input) and still produce
 # plausible-looking numbers. The cure is cheap: compare the **analytic** gradient (from your backward pass) with a
@@ -867,7 +1167,7 @@ print(f"\npassed: {report.ok}")
 
 
 # %% [markdown]
-# ## 6. Why trace the error backward?
+# ## 7. Why trace the error backward?
 #
 # ### Backprop inside a training step
 #
@@ -884,7 +1184,8 @@ print(f"\npassed: {report.ok}")
 # Then repeat with the next example. Backpropagation is step 3: it is what tells each weight how it should change
 # to reduce the error. Step 4 is **gradient descent**, the subject of lesson 2.
 #
-# Let's run one such step on a small network built with `Value`: three inputs, a layer of $H$ tanh neurons, and an
+# Let's run one such step on a small network built with backprop's `Value` (your `Scalar` would need `-` and
+# `**` too): three inputs, a layer of $H$ tanh neurons, and an
 # output $\hat{y} = \sum_j v_j \tanh(\mathbf{w}_j \cdot \mathbf{x} + b_j)$, with the squared error
 # $L = (\hat{y} - t)^2$ as the loss. It has $P = 5H$ parameters.
 
@@ -937,8 +1238,14 @@ print(f"loss after the step:  {loss_next.data:.4f}")
 #
 # - **Numerically**, each parameter needs its own pair of forward passes,
 #   $\frac{L(\theta_i + h) - L(\theta_i - h)}{2h}$: that is $2P$ forward passes, about $2PN$ node evaluations.
-# - **Backpropagation** needs one forward pass and one backward pass, about $2N$ node evaluations, *whatever* the
-#   number of parameters.
+# - **Backpropagation** needs one forward pass and one backward pass. The backward pass visits each node once and
+#   does a small, fixed amount of work there, so it costs a small constant multiple of the forward pass: here we
+#   count it as another $N$ node evaluations, about $2N$ in all.
+#
+# $N$ itself grows with the network: more parameters mean more nodes, so both costs grow. What does *not* grow is
+# the number of passes. One backward pass gives the gradient of every parameter, so its cost is independent of
+# how many parameters you want gradients for, while the numerical route needs one pair of forward passes per
+# parameter.
 #
 # Why does going **backward** make this possible? Look at the multivariable chain rule again:
 #
@@ -952,8 +1259,8 @@ print(f"loss after the step:  {loss_next.data:.4f}")
 # single number that depends on very many parameters, so the backward direction wins by a factor of about $P$,
 # and for a network with millions of weights that is the difference between feasible and hopeless.
 #
-# The next cell gets the 40 gradients of our little network both ways, counting the forward passes and timing
-# them. It uses `numerical_gradient` from `backprop.gradcheck`, the array version of your `numerical_derivative`.
+# **Going further** (the rest of this section): the next cell gets the 40 gradients of our little network both
+# ways, counting the forward passes and timing them. It uses `numerical_gradient` from `backprop.gradcheck`, the array version of your `numerical_derivative`.
 
 # %%
 forward_passes = 0
@@ -1011,23 +1318,23 @@ ax.legend(fontsize=8)
 plt.show()
 
 # %% [markdown]
-# ## 7. Check your understanding
+# ## 8. Check your understanding
 #
-# Four questions, one point each. Answer with a single letter in quotes: in each answer cell, replace the two
-# lines `# YOUR CODE HERE` and `raise NotImplementedError()` with your answer, e.g. `q1 = "a"`. The test under each
-# answer only checks that your answer is one of the options; whether it is right is checked when the notebook is
-# graded.
+# Five questions, one point each. Answer questions 1 to 4 with a single letter in quotes, and question 5 with a
+# number: in each answer cell, replace the two lines `# YOUR CODE HERE` and `raise NotImplementedError()` with
+# your answer, e.g. `q1 = "a"` or `q5 = 1.5`. The test under each answer only checks its format; whether it is
+# right is checked when the notebook is graded.
 
 # %% [markdown]
 # **Question 1.** What does backpropagation contribute to the training of a neural network?
 #
-# a) It picks the best number of layers and neurons before training starts.
+# a) It updates the weights: backpropagation is the step $w \leftarrow w - \eta\,\partial L/\partial w$ itself.
 #
-# b) It computes how the error changes with each weight, so that every weight can be adjusted to reduce the error.
+# b) It computes $\partial L/\partial w$ for every weight $w$.
 #
-# c) It creates extra training examples when the data set is small.
+# c) It estimates each weight's derivative by nudging that weight a little and running the network again.
 #
-# d) It measures the accuracy of the trained network on data it has never seen.
+# d) It sends the error back through the layers so that each layer can correct its inputs to match the target.
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1050,7 +1357,7 @@ check_choice("q1", q1, answer="b", reread="the section 'Backprop inside a traini
 #
 # b) Compute the error, forward pass, backward pass, update the weights.
 #
-# c) Forward pass, update the weights, compute the error, backward pass.
+# c) Forward pass, backward pass (it needs no error yet), compute the error, update the weights.
 #
 # d) Forward pass, compute the error, backward pass, update the weights.
 
@@ -1071,15 +1378,13 @@ check_choice("q2", q2, answer="d", reread="the section 'Backprop inside a traini
 # %% [markdown]
 # **Question 3.** Why are the gradients computed from the output backward, rather than from the inputs forward?
 #
-# a) Each node's gradient is built from the gradients of the nodes that use its output; going backward, those are
-# already known and are reused, so one backward pass yields every parameter's gradient for about the cost of a
-# forward pass.
+# a) A node's gradient is built from those of the nodes that use it; going backward, they are ready, and each is computed once and reused.
 #
-# b) Going backward needs only one forward pass per parameter, instead of two for numerical gradients.
+# b) Going backward, each parameter needs only one extra forward pass, instead of the two that a central difference needs for every parameter.
 #
-# c) The forward pass overwrites the inputs, so they can only be recovered by going backward.
+# c) Multiplying the local derivatives in the forward direction gives a different product: the chain rule only holds when it is applied from the output towards the inputs.
 #
-# d) The error can only be computed after the weights have been updated, so the last layer must come first.
+# d) The first layer's gradients can only be computed once the last layer's weights have been updated, so the last layer has to come first.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1098,13 +1403,13 @@ check_choice("q3", q3, answer="a", reread="the section 'Why trace the error back
 # %% [markdown]
 # **Question 4.** Consider `x = Value(4.0)`, then `y = x * x`, then `y.backward()`. What is `x.grad`?
 #
-# a) `4.0`: the second use of `x` overwrites the contribution of the first.
+# a) `4.0`: the second use of `x` overwrites what the first use gave it.
 #
-# b) `16.0`: the gradient equals the value of `y`.
+# b) `16.0`: with an upstream gradient of 1, the gradient equals the output `x * x`.
 #
-# c) `8.0`: each use of `x` contributes `4.0`, and the contributions add up.
+# c) `8.0`: each use of `x` contributes `4.0`, and they add up.
 #
-# d) `0.0`: the two uses of `x` cancel each other out.
+# d) `0.0`: `x` is a leaf, and `backward()` only fills in the gradients of the intermediate nodes.
 
 # %% nbgrader={"grade": false, "grade_id": "q4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1121,7 +1426,25 @@ check_choice("q4", q4, answer="c", reread="the section 'A value used twice: grad
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 8. Summary
+# **Question 5.** Take $x = 2$ and $y = -3$, and $f = x \cdot y + x$. What is $\partial f/\partial x$? Work it out
+# on paper and answer with the exact number, e.g. `q5 = 1.5`.
+
+# %% nbgrader={"grade": false, "grade_id": "q5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number.
+q5 = None
+### BEGIN SOLUTION
+q5 = -2.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q5-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q5 is a number."""
+check_number("q5", q5)
+### BEGIN HIDDEN TESTS
+check_number("q5", q5, answer=-2.0, reread="the section 'A value used twice: gradients add up'")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 9. Summary
 #
 # - A derivative is a slope: how much the output moves per unit of nudge to the input. The central difference
 #   $\frac{f(x+h) - f(x-h)}{2h}$ estimates it with an error $\propto h^2$ (the forward difference: $\propto h$);
@@ -1129,18 +1452,22 @@ check_choice("q4", q4, answer="c", reread="the section 'A value used twice: grad
 # - **Chain rule:** along a chain of functions the rates multiply, each outer derivative taken at its inner value.
 # - A computation is a **graph** of simple gates. The forward pass computes values and caches; the backward pass
 #   starts from 1 at the output and applies **upstream × local** at each gate. Add distributes the gradient; mul
-#   scales it by the other input; tanh scales it by $1 - \text{out}^2$.
+#   scales it by the other input; tanh scales it by $1 - \text{out}^2$; exp by $\text{out}$.
 # - Every operation in this course is a pair `op_forward(...) -> (out, cache)` and
 #   `op_backward(dout, cache) -> d_inputs`.
-# - A value used in several places collects the **sum** of the gradients from all its uses; that is why `Value`
-#   accumulates, and why `zero_grad()` is needed before a new backward pass.
+# - A value used in several places collects the **sum** of the gradients from all its uses, so backward rules add
+#   (`+=`). An autodiff class such as your `Scalar` (or backprop's `Value`) stores a rule with every node and runs
+#   the rules in reverse topological order, found with a loop rather than recursion so that deep graphs work. Its
+#   leaves accumulate across `backward()` calls, which is why a training loop calls `zero_grad()` first.
 # - **Gradient checking** compares analytic and numerical gradients with the relative error: below $10^{-7}$ is
 #   right, above $10^{-2}$ is wrong. Check at random points.
-# - Going **backward** reuses each node's gradient for everything below it, so a single backward pass gives all
-#   the gradients for about the cost of a forward pass, where numerical gradients need $2P$ forward passes.
+# - Going **backward** reuses each node's gradient for everything below it, so one backward pass gives all the
+#   gradients for a small constant multiple of the cost of one forward pass, however many parameters there are;
+#   numerical gradients need $2P$ forward passes.
 #
 # ## What comes next
 #
-# You now have the gradient of a neuron's output with respect to its weights. **Lesson 2** puts it to work: a
-# single neuron, a loss function that measures its error on data, and **gradient descent**, which repeats the
-# forward pass → loss → backward pass → update loop until the neuron has learned its task.
+# You now have the gradient of a neuron's output with respect to its weights, and a class that computes such
+# gradients for any graph of `+`, `*` and `tanh`. **Lesson 2** puts them to work: a single neuron, a loss function
+# that measures its error on data, and **gradient descent**, which repeats the forward pass → loss → backward pass
+# → update loop until the neuron has learned its task.

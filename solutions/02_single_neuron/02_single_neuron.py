@@ -18,17 +18,20 @@
 # **By the end you will be able to**
 # - compute the output of a sigmoid neuron, $\hat{y} = \sigma(\mathbf{w}\cdot\mathbf{x} + b)$, for a whole batch at
 #   once;
-# - derive the sigmoid's local gradient $\sigma(z)\,(1 - \sigma(z))$ and write its backward pass;
-# - measure the neuron's error with the mean squared error and with the binary cross-entropy, and get the gradients
-#   of either loss with respect to $\mathbf{w}$ and $b$ by the chain rule;
+# - derive the sigmoid's local gradient on paper, and write its backward pass;
+# - measure the neuron's error with the mean squared error and with the binary cross-entropy, and derive the
+#   gradients of either loss with respect to $\mathbf{w}$ and $b$ by the chain rule, then code them;
+# - explain why the cross-entropy's gradient does not vanish when the neuron is confidently wrong;
 # - train the neuron with gradient descent on the AND and OR gates, using only your own functions;
 # - tell when a learning rate is too small or too large, from the loss curve;
-# - translate between the two ways the same update is written, $\mathbf{w} + \eta'\,X^\top(y - \hat{y})/N$ and
-#   $\mathbf{w} - \eta\,\partial L/\partial \mathbf{w}$, without losing a sign or a factor 2;
+# - translate between the two ways tutorials write the same update (with the gradient, or with an "error"),
+#   without losing a sign or a factor 2;
 # - explain why one neuron cannot learn XOR, and what a hidden layer adds.
 #
-# **Time needed:** about 60 minutes, the optional part of section 7 included (in a workshop, plan a 60-minute
-# slot and leave the optional part for later).
+# **Time needed:** about 85 minutes in all. The **core path** (everything except the optional part of section 7)
+# takes about 75 minutes: some 30 of reading, 35 for the five exercises with their derivations on paper, and 10
+# for the quiz. **Going further**, the optional part of section 7 ("where 0.63, 0.57 and 0.0625 come from"), adds
+# about 10 minutes. In a workshop, plan a 75-minute slot and leave the optional part for later.
 #
 # **Prerequisites:** lesson 1 (the chain rule, upstream × local, the `(out, cache)` convention, gradient checking),
 # and a little more NumPy: array shapes such as `(N, D)`, the matrix product `@`, `.T`, `.sum()` and `np.exp`.
@@ -37,7 +40,13 @@
 # body says `raise NotImplementedError()`: replace that line with your code, run the cell, then run the test cell
 # right below it. A test prints a ✓ line when your function is right; otherwise it tells you what looks wrong and
 # what to try. When the notebook is graded, the same checks run again with more inputs. There are 5 exercises
-# (12 points) and 5 short questions at the end (5 points): 17 points in all.
+# (12 points) and 7 short questions at the end (7 points): 19 points in all.
+#
+# **Derive first.** For each exercise the text gives the forward computation, the shapes and what to return; the
+# backward pass is yours to derive, **on paper first**, then in code. Each worked example uses a *different*
+# function, so that you can see the steps without being handed the answer. Under each test cell, `hints(...)`
+# shows up to three folded hints, from a nudge to the full formula: open one level at a time, only when you are
+# stuck. After each check passes, a short note says what you derived.
 
 # %%
 # %matplotlib inline
@@ -47,10 +56,10 @@ import numpy as np
 from backprop.activations import sigmoid_forward
 from backprop.data import logic_gate
 from backprop.gradcheck import grad_check
-from backprop.grading import check
+from backprop.grading import check, hints
 from backprop.losses import binary_cross_entropy, mse_loss
 from backprop.plots import plot_decision_boundary, plot_losses
-from backprop.quiz import check_choice, self_check
+from backprop.quiz import check_choice, check_number, self_check
 from backprop.widgets import learning_rate_explorer
 
 # One seeded generator for the whole notebook, so every run sees the same "random" numbers.
@@ -125,7 +134,7 @@ def neuron_forward(x, w, b):
         b: The bias, a number.
 
     Returns:
-        y_hat: sigmoid(x @ w + b), shape (N,): the probability of class 1 for each sample.
+        y_hat: the neuron's output for each sample, shape (N,): its probability of class 1.
     """
     ### BEGIN SOLUTION
     z = x @ w + b  # one weighted sum per sample, plus the bias: shape (N,)
@@ -134,11 +143,14 @@ def neuron_forward(x, w, b):
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex1-test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-"""Check that neuron_forward returns sigmoid(x @ w + b)."""
+"""Check that neuron_forward returns the neuron's output y_hat."""
 check("neuron_forward", neuron_forward)
 ### BEGIN HIDDEN TESTS
 check("neuron_forward", neuron_forward, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("neuron_forward")
 
 # %% [markdown]
 # With a single input, weight 1 and bias 0, your neuron *is* the sigmoid: $\hat{y} = \sigma(z)$. The plot draws it,
@@ -170,40 +182,54 @@ plt.show()
 # ## 2. The sigmoid's local gradient
 #
 # To learn, the neuron will need the gradient of the loss with respect to $\mathbf{w}$ and $b$, and on the way
-# back from the loss it has to pass through the sigmoid. So, first, the sigmoid's local derivative. Write
-# $\sigma(z) = (1 + e^{-z})^{-1}$ and use the chain rule (outer function $u^{-1}$, inner function $1 + e^{-z}$):
-#
-# $$\frac{d\sigma}{dz} = -\left(1 + e^{-z}\right)^{-2}\cdot\left(-e^{-z}\right)
-#   = \frac{1}{1 + e^{-z}}\cdot\frac{e^{-z}}{1 + e^{-z}} = \sigma(z)\,\bigl(1 - \sigma(z)\bigr),$$
-#
-# because $1 - \sigma(z) = \frac{e^{-z}}{1 + e^{-z}}$. As with tanh in lesson 1, the local derivative is written
-# with the gate's **output** $\text{out} = \sigma(z)$, so the forward pass only caches its output:
+# back from the loss it has to pass through the sigmoid. So, first, the sigmoid gate's local derivative
+# $\frac{d\sigma}{dz}$, which you will derive yourself in exercise 2. As with tanh in lesson 1, it can be written
+# with the gate's **output** $\text{out} = \sigma(z)$ alone, so the forward pass only caches its output:
 # `sigmoid_forward(z)` returns `(out, cache)` with `cache = out`.
 #
-# Two facts about this slope matter all through the course:
-# - It is largest at $z = 0$, where $\text{out} = \tfrac12$ and the slope is $\tfrac12\cdot\tfrac12 = \tfrac14$. A
-#   sigmoid never passes back more than a quarter of the gradient it receives.
-# - For large $|z|$ the sigmoid is flat (it **saturates**): at $z = 5$ the slope is already below $0.007$. A
-#   saturated neuron passes almost no gradient back, whatever its error.
+# **Worked example, on another function.** Take the gate $g(z) = \dfrac{1}{1 + z^2}$, a bump whose top is
+# $g(0) = 1$. It has the same shape of formula as the sigmoid, one over something, so the chain rule applies the
+# same way: write $g = u^{-1}$ with the inner function $u = 1 + z^2$. Then
 #
-# **Worked example.** At $z = 0$: $\text{out} = 0.5$, the local derivative is $0.5 \times 0.5 = 0.25$, and with an
-# upstream gradient $\texttt{dout} = 2$ the gate passes back $\texttt{dx} = 2 \times 0.25 = 0.5$. At $z = 1.5$:
-# $\text{out} \approx 0.8176$, and the local derivative is $0.8176 \times 0.1824 \approx 0.1491$.
+# $$\frac{dg}{dz} = \frac{dg}{du}\cdot\frac{du}{dz} = -u^{-2}\cdot 2z = \frac{-2z}{(1 + z^2)^2} = -2z\,g(z)^2.$$
+#
+# The last step writes the result with the gate's output $g(z)$ where it can. For this gate, $z$ is still needed
+# too, so its forward pass would have to cache $z$ (or both). At $z = 1$: $g = 0.5$, the local derivative is
+# $-2 \times 1 \times 0.25 = -0.5$, and with an upstream gradient $\texttt{dout} = 2$ the gate passes back
+# $\texttt{dx} = 2 \times (-0.5) = -1$. The cell checks the local derivative against central differences, as in
+# lesson 1.
+
+# %%
+def bump(z):
+    """The worked example's gate g(z) = 1 / (1 + z**2)."""
+    return 1.0 / (1.0 + z**2)
+
+
+h = 1e-5
+for z0 in (1.0, 2.0):
+    by_hand = -2 * z0 * bump(z0) ** 2
+    numeric = (bump(z0 + h) - bump(z0 - h)) / (2 * h)
+    print(f"z = {z0}: g = {bump(z0):.2f}, dg/dz by hand = {by_hand:.4f}, central differences = {numeric:.4f}")
+
 
 # %% [markdown]
 # ### Exercise 2 · `sigmoid_backward` (2 points)
 #
-# Write `sigmoid_backward(dout, cache)`, the backward pass of the sigmoid gate:
+# Write `sigmoid_backward(dout, cache)`, the backward pass of the sigmoid gate
 #
-# $$\texttt{dx} = \texttt{dout}\cdot\text{out}\cdot(1 - \text{out}), \qquad \text{out} = \texttt{cache}.$$
+# $$\text{out} = \sigma(z) = \frac{1}{1 + e^{-z}}, \qquad \texttt{cache} = \text{out}.$$
 #
-# Here `dx` means $\partial L/\partial z$: as in lesson 1, a gate's gradient is named after its input, which was
-# called $x$ there and is $z$ here.
+# It returns `dx`, which means $\partial L/\partial z$: as in lesson 1, a gate's gradient is named after its input,
+# which was called $x$ there and is $z$ here.
 #
-# - `dout` and `cache` are arrays of the same shape (any shape); the formula works element by element. Return an
-#   array of that shape.
+# **On paper first:** derive $\frac{d\sigma}{dz}$ with the chain rule, as in the worked example, then write it with
+# $\text{out}$ only (no $z$, no $e^{-z}$): the cache is all the backward pass gets. Check your formula at one
+# point, e.g. by central differences on `sigmoid_forward`, before you code it.
+#
+# - `dout` and `cache` are arrays of the same shape (any shape); work element by element. Return an array of that
+#   shape.
 # - **Trap:** the cache already *is* $\sigma(z)$. Don't apply the sigmoid to it again.
-# - **Trap:** $1 - \text{out}^2$ is the local derivative of tanh, not of the sigmoid.
+# - **Trap:** lesson 1's tanh had its own local derivative; the sigmoid's is different.
 # - **Trap:** upstream × local: don't forget the factor `dout`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-sigmoid-backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -230,7 +256,22 @@ check("sigmoid_backward", sigmoid_backward)
 check("sigmoid_backward", sigmoid_backward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("sigmoid_backward")
+
 # %% [markdown]
+# **What you derived.** With $u = 1 + e^{-z}$, the chain rule gives
+#
+# $$\frac{d\sigma}{dz} = -u^{-2}\cdot\left(-e^{-z}\right) = \frac{1}{1 + e^{-z}}\cdot\frac{e^{-z}}{1 + e^{-z}}
+#   = \sigma(z)\,\bigl(1 - \sigma(z)\bigr),$$
+#
+# because $1 - \sigma(z) = \frac{e^{-z}}{1 + e^{-z}}$. So $\texttt{dx} = \texttt{dout}\cdot\text{out}\cdot(1 -
+# \text{out})$. Two facts about this slope matter all through the course:
+# - It is largest at $z = 0$, where $\text{out} = \tfrac12$ and the slope is $\tfrac12\cdot\tfrac12 = \tfrac14$. A
+#   sigmoid never passes back more than a quarter of the gradient it receives.
+# - For large $|z|$ the sigmoid is flat (it **saturates**): at $z = 5$ the slope is already below $0.007$. A
+#   saturated neuron passes almost no gradient back, whatever its error.
+#
 # With `dout = 1`, the backward pass returns the local derivative itself. The plot compares your
 # `sigmoid_backward` with central differences of the sigmoid (the dots), and shows how quickly the slope dies away
 # on both sides.
@@ -280,61 +321,68 @@ self_check(
 # \mathbf{w}}$ and $\frac{\partial L}{\partial b}$. Each sample is a little chain, $\mathbf{w}, b \to z_i \to
 # \hat{y}_i \to L$, and the backward pass walks it from the loss back, upstream × local at each link:
 #
-# | gradient | upstream × local | shape |
+# | gradient | what it is | shape |
 # |---|---|---|
-# | $\dfrac{\partial L}{\partial \hat{y}_i}$ | the derivative of the mean of squares: $\dfrac{2}{N}(\hat{y}_i - y_i)$ | `(N,)` |
-# | $\dfrac{\partial L}{\partial z_i}$ | $\dfrac{\partial L}{\partial \hat{y}_i}\cdot \hat{y}_i(1 - \hat{y}_i)$, the sigmoid gate | `(N,)` |
-# | $\dfrac{\partial L}{\partial w_j}$ | $\sum_i \dfrac{\partial L}{\partial z_i}\, x_{ij}$, that is `dw = x.T @ dz` | `(D,)` |
-# | $\dfrac{\partial L}{\partial b}$ | $\sum_i \dfrac{\partial L}{\partial z_i}\cdot 1$, that is `db = dz.sum()` | a number |
+# | $\dfrac{\partial L}{\partial \hat{y}_i}$ | how the mean of squares changes with one prediction | `(N,)` |
+# | $\dfrac{\partial L}{\partial z_i}$ | one step further back, through the sigmoid gate | `(N,)` |
+# | $\dfrac{\partial L}{\partial w_j}$ | `dw`, one entry per weight | `(D,)` |
+# | $\dfrac{\partial L}{\partial b}$ | `db`, for the one bias | a number |
+#
+# You will fill in the middle column yourself, in exercise 3. The worked example shows every step on a different
+# neuron and a different loss.
+#
+# **Worked example, on another neuron.** A **tanh** neuron, $\hat{y} = \tanh(X\mathbf{w} + b)$, with the
+# **mean fourth-power loss** $L = \frac{1}{N}\sum_i(\hat{y}_i - y_i)^4$, which punishes big errors even harder than
+# the MSE. Two samples ($N = 2$): $X = \begin{pmatrix}1 & 0\\ 1 & 1\end{pmatrix}$, $y = (1, 0)$, $\mathbf{w} =
+# (0.5, 0.5)$, $b = 0$.
+#
+# | step | computes | value |
+# |---|---|---|
+# | forward | $z = X\mathbf{w} + b$ | $(0.5, 1.0)$ |
+# | | $\hat{y} = \tanh z$ | $\approx (0.4621, 0.7616)$ |
+# | loss | $L = \frac{1}{2}\bigl((-0.5379)^4 + 0.7616^4\bigr)$ | $\approx 0.2101$ |
+# | backward | $\partial L/\partial\hat{y}_i = \frac{4}{N}(\hat{y}_i - y_i)^3$: the power rule, and $\frac{1}{N}$ from the mean | $\approx (-0.3112, 0.8835)$ |
+# | | $\partial L/\partial z_i = \partial L/\partial\hat{y}_i\cdot(1 - \hat{y}_i^2)$: tanh's local derivative (lesson 1) | $\approx (-0.2448, 0.3710)$ |
+# | | $\partial L/\partial w_j = \sum_i \partial L/\partial z_i\cdot x_{ij}$, that is `dw = x.T @ dz` | $\approx (0.1263, 0.3710)$ |
+# | | $\partial L/\partial b = \sum_i \partial L/\partial z_i\cdot 1$, that is `db = dz.sum()` | $\approx 0.1263$ |
 #
 # Why **sums** over the batch in the last two rows? Every sample uses the same $\mathbf{w}$ and the same $b$. In
 # lesson 1 you saw that a value used in several places collects the *sum* of the gradients from all its uses: here
 # each sample is one use. (The $\frac{1}{N}$ of the mean is already inside $\frac{\partial L}{\partial z_i}$, so
 # `dw` and `db` are plain sums, not means.) The matrix product `x.T @ dz`, shape $(D, N) \times (N,) \to (D,)$, does
-# the sum for every weight at once.
-#
-# **Worked example, by hand.** One sample ($N = 1$): $\mathbf{x} = (1, 1)$ with label $y = 1$, and the hand-picked
-# neuron $\mathbf{w} = (1, 1)$, $b = -1.5$.
-#
-# | step | computes | value |
-# |---|---|---|
-# | forward | $z = 1 + 1 - 1.5$ | $0.5$ |
-# | | $\hat{y} = \sigma(0.5)$ | $\approx 0.6225$ |
-# | loss | $L = (0.6225 - 1)^2$ | $\approx 0.1425$ |
-# | backward | $\partial L/\partial\hat{y} = 2\,(0.6225 - 1)$ | $\approx -0.7551$ |
-# | | $\partial L/\partial z = -0.7551 \times 0.6225 \times 0.3775$ | $\approx -0.1774$ |
-# | | $\partial L/\partial \mathbf{w} = -0.1774 \cdot (1, 1)$ | $\approx (-0.1774, -0.1774)$ |
-# | | $\partial L/\partial b = -0.1774$ | $\approx -0.1774$ |
-#
-# How to read it: the gradients are negative, so *raising* the weights or the bias *lowers* the loss. That makes
-# sense: it pushes $\hat{y}$ up towards the label 1. The package's `mse_loss(pred, y)` returns the loss together
-# with $\partial L/\partial \hat{y}$, which is where this backward pass starts:
+# the sum for every weight at once. How to read the result: $\partial L/\partial w_2 > 0$, so *lowering* $w_2$
+# lowers the loss; that makes sense, since $w_2$ only feeds the second sample, whose $\hat{y}$ is too high.
 
 # %%
-x1, y1 = np.array([[1.0, 1.0]]), np.array([1.0])  # one sample, as a batch of N = 1
-y_hat1, _ = sigmoid_forward(x1 @ w_hand + b_hand)
-loss1, dy_hat1 = mse_loss(y_hat1, y1)  # L and dL/dy_hat = 2 (y_hat - y) / N
-dz1 = dy_hat1 * y_hat1 * (1 - y_hat1)  # through the sigmoid gate
-print(f"y_hat = {y_hat1[0]:.4f}, L = {loss1:.4f}, dL/dy_hat = {dy_hat1[0]:.4f}, dL/dz = {dz1[0]:.4f}")
-print(f"dw = {x1.T @ dz1}, db = {dz1.sum():.4f}")
+x_t, y_t = np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([1.0, 0.0])
+w_t, b_t = np.array([0.5, 0.5]), 0.0
+y_hat_t = np.tanh(x_t @ w_t + b_t)  # a tanh neuron
+loss_t = np.mean((y_hat_t - y_t) ** 4)  # the mean fourth-power loss
+dy_hat_t = 4 * (y_hat_t - y_t) ** 3 / len(y_t)  # power rule, and 1/N from the mean
+dz_t = dy_hat_t * (1 - y_hat_t**2)  # through the tanh gate: upstream × local
+print(f"L = {loss_t:.4f}, dL/dy_hat = {np.round(dy_hat_t, 4)}, dL/dz = {np.round(dz_t, 4)}")
+print(f"dw = {np.round(x_t.T @ dz_t, 4)}, db = {dz_t.sum():.4f}")
 
 
 # %% [markdown]
 # ### Exercise 3 · `mse_gradients` (3 points)
 #
-# Write `mse_gradients(x, w, b, y)`, which runs the forward pass, computes the MSE, runs the backward pass, and
-# returns `(loss, dw, db)`:
+# Write `mse_gradients(x, w, b, y)`, which runs the forward pass $\hat{y} = \sigma(X\mathbf{w} + b)$, computes the
+# MSE $L = \frac{1}{N}\sum_i(\hat{y}_i - y_i)^2$, runs the backward pass, and returns `(loss, dw, db)`.
+#
+# **On paper first:** derive $\partial L/\partial\hat{y}_i$, then $\partial L/\partial z_i$, then
+# $\partial L/\partial\mathbf{w}$ and $\partial L/\partial b$, following the worked example link by link. Then code
+# them.
 #
 # - `x`: shape `(N, D)`; `w`: shape `(D,)`; `b`: a number; `y`: the labels as floats 0.0 or 1.0, shape `(N,)`.
-# - `loss` is a number, `dw` has the shape of `w`, and `db` is **one number**: sum `dz` over the batch.
-# - Compute $\hat{y}$ and its slope $\hat{y}(1 - \hat{y})$ right here. (Calling your `neuron_forward` or
-#   `sigmoid_backward` works too, but then a slip in those shows up here as well.)
-# - **Trap:** don't skip the sigmoid on the way back: $\partial L/\partial z = \partial L/\partial\hat{y}\cdot
-#   \hat{y}(1-\hat{y})$.
-# - **Trap:** prediction minus label, $\hat{y} - y$, and the $\frac{2}{N}$: the 2 from the square, the $\frac{1}{N}$
-#   from the mean.
+# - `loss` is a number, `dw` has the shape of `w`, and `db` is **one number**.
+# - Compute $\hat{y}$ and the sigmoid's slope right here. (Calling your `neuron_forward` or `sigmoid_backward`
+#   works too, but then a slip in those shows up here as well.)
+# - **Trap:** the sigmoid gate sits between $\hat{y}$ and $z$: don't skip it on the way back.
+# - **Trap:** the sign (does $L$ grow or shrink when $\hat{y}_i$ rises above $y_i$?) and the constants: where does
+#   a 2 come from, and where a $\frac{1}{N}$?
 #
-# Check yourself with the worked example: `mse_gradients(np.array([[1.0, 1.0]]), np.array([1.0, 1.0]), -1.5,
+# Check yourself with one sample: `mse_gradients(np.array([[1.0, 1.0]]), np.array([1.0, 1.0]), -1.5,
 # np.array([1.0]))` should give about `(0.1425, [-0.1774, -0.1774], -0.1774)`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex3-mse-gradients", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -371,6 +419,28 @@ check("mse_gradients", mse_gradients)
 check("mse_gradients", mse_gradients, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("mse_gradients")
+
+# %% [markdown]
+# **What you derived.** The mean of squares gives $\frac{\partial L}{\partial \hat{y}_i} = \frac{2}{N}(\hat{y}_i -
+# y_i)$: the 2 from the square, the $\frac{1}{N}$ from the mean. The sigmoid gate multiplies by its local
+# derivative, $\frac{\partial L}{\partial z_i} = \frac{2}{N}(\hat{y}_i - y_i)\,\hat{y}_i(1 - \hat{y}_i)$, and the
+# shared parameters sum over the batch: `dw = x.T @ dz`, `db = dz.sum()`. The package's `mse_loss(pred, y)` returns
+# the loss together with $\partial L/\partial \hat{y}$, which is where this backward pass starts. By hand, for the
+# one sample of the "check yourself" line ($\mathbf{x} = (1, 1)$, $y = 1$, the hand-picked $\mathbf{w} = (1, 1)$,
+# $b = -1.5$): $z = 0.5$, $\hat{y} \approx 0.6225$, $L \approx 0.1425$, $\partial L/\partial\hat{y} \approx
+# -0.7551$, $\partial L/\partial z \approx -0.7551 \times 0.6225 \times 0.3775 \approx -0.1774$. The gradients are
+# negative, so *raising* the weights or the bias *lowers* the loss: it pushes $\hat{y}$ up towards the label 1.
+
+# %%
+x1, y1 = np.array([[1.0, 1.0]]), np.array([1.0])  # one sample, as a batch of N = 1
+y_hat1, _ = sigmoid_forward(x1 @ w_hand + b_hand)
+loss1, dy_hat1 = mse_loss(y_hat1, y1)  # L and dL/dy_hat = 2 (y_hat - y) / N
+dz1 = dy_hat1 * y_hat1 * (1 - y_hat1)  # through the sigmoid gate
+print(f"y_hat = {y_hat1[0]:.4f}, L = {loss1:.4f}, dL/dy_hat = {dy_hat1[0]:.4f}, dL/dz = {dz1[0]:.4f}")
+print(f"dw = {x1.T @ dz1}, db = {dz1.sum():.4f}")
+
 # %% [markdown]
 # ### Check the gradients numerically
 #
@@ -396,31 +466,31 @@ print(report)
 # %% [markdown]
 # ## 4. Gradient descent
 #
-# The gradient $\frac{\partial L}{\partial \mathbf{w}}$ points in the direction in which the loss grows fastest.
-# To make the loss *smaller*, take a small step the other way, and do the same for the bias:
+# The gradient $\frac{\partial L}{\partial \mathbf{w}}$ points in the direction in which the loss grows fastest,
+# and its size says how steeply. To make the loss *smaller*, each step moves the parameters a little, by an
+# amount proportional to the gradient. The factor is the step size $\eta$ (eta), the **learning rate**,
+# `learning_rate` in the code (tutorials often shorten it to `lr`). Section 7 is about choosing it.
 #
-# $$\mathbf{w} \leftarrow \mathbf{w} - \eta\,\frac{\partial L}{\partial \mathbf{w}}, \qquad
-#   b \leftarrow b - \eta\,\frac{\partial L}{\partial b}.$$
-#
-# The step size $\eta$ (eta) is the **learning rate**, `learning_rate` in the code (tutorials often shorten it to
-# `lr`). Section 7 is about choosing it.
-#
-# **Worked example.** Continue the worked example of section 3 with $\eta = 0.5$: $\mathbf{w} \leftarrow (1, 1) -
-# 0.5 \cdot (-0.1774, -0.1774) = (1.0887, 1.0887)$ and $b \leftarrow -1.5 - 0.5 \cdot (-0.1774) = -1.4113$. Now
-# $z = 0.766$ and $\hat{y} = \sigma(0.766) \approx 0.683$, up from $0.6225$: the loss fell from $0.1425$ to about
-# $0.101$. One step in, the neuron is already a little less wrong.
+# **Worked example, on another function.** One parameter $u$ and the function $f(u) = (u - 3)^2$, lowest at
+# $u = 3$; start at $u = 1$ with $\eta = 0.25$. The slope there is $f'(1) = 2(1 - 3) = -4$: negative, so $f$
+# *falls* as $u$ grows, and the step goes to the right, against the sign of the slope, by $\eta$ times its size,
+# $0.25 \times 4 = 1$. Now $u = 2$ and $f$ fell from $4$ to $1$. The next slope is $f'(2) = -2$, a step of $0.5$,
+# to $u = 2.5$ and $f = 0.25$: the steps shrink as the slope flattens near the bottom.
 
 # %% [markdown]
 # ### Exercise 4 · `gd_step` (2 points)
 #
-# Write `gd_step(w, b, dw, db, learning_rate)`, which returns the updated parameters `(w_new, b_new)`:
+# Write `gd_step(w, b, dw, db, learning_rate)`, which takes one step of gradient descent from `(w, b)`, given the
+# gradients `dw` $= \partial L/\partial\mathbf{w}$ and `db` $= \partial L/\partial b$, and returns the updated
+# parameters `(w_new, b_new)`.
 #
-# $$\texttt{w\_new} = \mathbf{w} - \eta\,\texttt{dw}, \qquad \texttt{b\_new} = b - \eta\,\texttt{db}.$$
+# **On paper first:** write the update of $\mathbf{w}$ and of $b$, as in the worked example but for every
+# parameter at once: which way, and how far?
 #
 # - `w` and `dw` have shape `(D,)`; `b`, `db` and `learning_rate` are numbers.
-# - **Return a new array** for `w_new`, and leave `w` as it was: `w - learning_rate * dw` builds a new array, but
-#   `w -= learning_rate * dw` changes the caller's array in place (the test catches that).
-# - **Trap:** the minus sign. Adding the gradient climbs the loss.
+# - **Return a new array** for `w_new`, and leave `w` as it was: `w_new = w + (something)` builds a new array, but
+#   `w += ...` or `w -= ...` changes the caller's array in place (the test catches that).
+# - **Trap:** the direction. The gradient points uphill.
 # - **Trap:** the bias is a parameter too: update it.
 
 # %% nbgrader={"grade": false, "grade_id": "ex4-gd-step", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -435,8 +505,8 @@ def gd_step(w, b, dw, db, learning_rate):
         learning_rate: The step size, a positive number.
 
     Returns:
-        w_new: w - learning_rate * dw, a new array of shape (D,).
-        b_new: b - learning_rate * db, a number.
+        w_new: The weights after the step, a new array of shape (D,).
+        b_new: The bias after the step, a number.
     """
     ### BEGIN SOLUTION
     w_new = w - learning_rate * dw  # a new array: the caller's w is left alone
@@ -451,6 +521,21 @@ check("gd_step", gd_step)
 ### BEGIN HIDDEN TESTS
 check("gd_step", gd_step, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("gd_step")
+
+
+# %% [markdown]
+# **What you derived.** Against the gradient, by $\eta$ times it:
+#
+# $$\mathbf{w} \leftarrow \mathbf{w} - \eta\,\frac{\partial L}{\partial \mathbf{w}}, \qquad
+#   b \leftarrow b - \eta\,\frac{\partial L}{\partial b}.$$
+#
+# Continue the one-sample example of exercise 3 with $\eta = 0.5$: $\mathbf{w} \leftarrow (1, 1) - 0.5 \cdot
+# (-0.1774, -0.1774) = (1.0887, 1.0887)$ and $b \leftarrow -1.5 - 0.5 \cdot (-0.1774) = -1.4113$. Now $z = 0.766$
+# and $\hat{y} = \sigma(0.766) \approx 0.683$, up from $0.6225$: the loss fell from $0.1425$ to about $0.101$. One
+# step in, the neuron is already a little less wrong.
 
 # %% [markdown]
 # ### The training loop
@@ -508,6 +593,7 @@ print(f"w = {np.round(w_mse, 2)}, b = {b_mse:.2f}")
 plot_losses(losses_mse, title="Your neuron learns AND (MSE, learning rate 5)")
 plt.show()
 
+
 # %% [markdown]
 # The loss falls and the predictions move towards the labels: your four functions, chained, make a neuron learn.
 # The MSE has a weakness, though, which this gentle start hides. The next section provokes it, and fixes it with a
@@ -531,71 +617,45 @@ plt.show()
 # $$L = -\frac{1}{N}\sum_{i=1}^{N}\Bigl(y_i \log\hat{y}_i + (1 - y_i)\log(1 - \hat{y}_i)\Bigr).$$
 #
 # A right and confident prediction costs almost 0; a confidently wrong one costs a lot ($-\log 0.02 \approx 3.9$),
-# and the cost grows without bound as $\hat{y}$ approaches the wrong end.
+# and the cost grows without bound as $\hat{y}$ approaches the wrong end. Does its gradient also stay large there?
+# That is what you will find out in exercise 5.
 #
-# **The backward pass simplifies.** Differentiate one sample's term:
+# **Worked example, on another function: a log through a gate.** Take the gate $\hat{y} = z^2$ and the cost
+# $\ell = -\log\hat{y}$ (for $z \ne 0$). Split the chain at $\hat{y}$, as for the MSE:
 #
-# $$\frac{\partial L}{\partial \hat{y}_i} = \frac{1}{N}\left(-\frac{y_i}{\hat{y}_i} + \frac{1 - y_i}{1 - \hat{y}_i}\right)
-#   = \frac{1}{N}\cdot\frac{\hat{y}_i - y_i}{\hat{y}_i(1 - \hat{y}_i)}.$$
+# $$\frac{\partial \ell}{\partial \hat{y}} = -\frac{1}{\hat{y}}, \qquad \frac{\partial \hat{y}}{\partial z} = 2z,
+#   \qquad \frac{\partial \ell}{\partial z} = -\frac{1}{\hat{y}}\cdot 2z = -\frac{2z}{z^2} = -\frac{2}{z}.$$
 #
-# Then through the sigmoid gate, upstream × local:
+# The last step writes $\hat{y}$ in terms of $z$ and simplifies: a product of two factors can be much simpler than
+# either of them. (Check: $\ell = -\log z^2 = -2\log|z|$, whose derivative is indeed $-2/z$.) At $z = 0.5$:
+# $\hat{y} = 0.25$, $\ell = -\log 0.25 \approx 1.386$, $\partial\ell/\partial\hat{y} = -4$, the local derivative is
+# $1$, and $\partial\ell/\partial z = -4 = -2/0.5$.
 #
-# $$\frac{\partial L}{\partial z_i} = \frac{1}{N}\cdot\frac{\hat{y}_i - y_i}{\hat{y}_i(1 - \hat{y}_i)}\cdot
-#   \hat{y}_i(1 - \hat{y}_i) = \frac{\hat{y}_i - y_i}{N}.$$
-#
-# The sigmoid's slope **cancels**: what is left is the plain error, prediction minus label. The confidently wrong
-# sample now gets $\frac{\partial L}{\partial z} = 0.98$, about 25 times more than under the MSE. From `dz` on,
-# nothing changes: `dw = x.T @ dz` and `db = dz.sum()`, as before.
-#
-# **Worked example.** The sample of section 3 ($\mathbf{x} = (1, 1)$, $y = 1$, $\hat{y} \approx 0.6225$):
-# $L = -\log 0.6225 \approx 0.4741$ and $\frac{\partial L}{\partial z} = 0.6225 - 1 \approx -0.3775$, so
-# $\partial L/\partial\mathbf{w} \approx (-0.3775, -0.3775)$ and $\partial L/\partial b \approx -0.3775$: about
-# twice the MSE's push. The package's `binary_cross_entropy(p, y)` returns the loss and
-# $\partial L/\partial\hat{y}$; the cell checks that multiplying by the sigmoid's slope leaves just $\hat{y} - y$.
-
-# %%
-loss_bce1, dp1 = binary_cross_entropy(y_hat1, y1)
-print(f"L = {loss_bce1:.4f}")
-print(f"dL/dy_hat = {dp1[0]:.4f}, times the sigmoid's slope: {dp1[0] * y_hat1[0] * (1 - y_hat1[0]):.4f}")
-print(f"y_hat - y  = {y_hat1[0] - y1[0]:.4f}")
-
-# %% [markdown]
 # One caution for your own code: the logs need $0 < \hat{y} < 1$ exactly. When $z$ is above about 37, $\hat{y}$
 # rounds to exactly 1 in float64, and for a sample whose label is 0, $\log(1 - \hat{y})$ becomes $-\infty$. That
 # doesn't happen in this lesson; libraries avoid it by computing the loss from $z$ directly, like the package's
 # `binary_cross_entropy_with_logits`.
-#
-# **Practice question** (not graded): pick an answer and press *Check*.
-
-# %%
-self_check(
-    "One sample (N = 1) with label y = 1 gets y_hat = 0.2. Under the binary cross-entropy, what is dL/dz?",
-    ["-0.8", "0.8", "-0.256", "-0.128"],
-    answer=0,
-    explanation=(
-        "dL/dz = (y_hat − y) / N = 0.2 − 1 = −0.8: negative, so raising z lowers the loss. −0.256 is the "
-        "MSE's 2 (y_hat − y) · y_hat (1 − y_hat), and −0.128 multiplies the sigmoid's slope in a second time."
-    ),
-)
-
 
 # %% [markdown]
 # ### Exercise 5 · `bce_gradients` (3 points)
 #
-# Write `bce_gradients(x, w, b, y)`, which returns `(loss, dw, db)` for the binary cross-entropy, with the same
-# arguments and shapes as `mse_gradients`:
+# Write `bce_gradients(x, w, b, y)`, which returns `(loss, dw, db)` for the binary cross-entropy of the neuron
+# $\hat{y} = \sigma(X\mathbf{w} + b)$, with the same arguments and shapes as `mse_gradients`:
 #
-# $$L = -\frac{1}{N}\sum_i\Bigl(y_i \log\hat{y}_i + (1 - y_i)\log(1 - \hat{y}_i)\Bigr), \qquad
-#   \frac{\partial L}{\partial z_i} = \frac{\hat{y}_i - y_i}{N}.$$
+# $$L = -\frac{1}{N}\sum_i\Bigl(y_i \log\hat{y}_i + (1 - y_i)\log(1 - \hat{y}_i)\Bigr).$$
 #
-# - Use `np.log` for the loss, and `dw = x.T @ dz`, `db = dz.sum()` as before.
+# **On paper first:** for one sample, derive $\partial L/\partial\hat{y}_i$ and write it over one common
+# denominator; then go through the sigmoid gate to $\partial L/\partial z_i$, and **simplify as far as you can**,
+# as in the worked example. The result is short. From `dz` on, `dw` and `db` go as in exercise 3.
+#
+# - Use `np.log` for the loss.
 # - Use `np.log(y_hat)` and `np.log(1 - y_hat)` directly, without clipping or adding an epsilon: the graded checks
 #   include saturated neurons and compare the loss closely.
-# - **Trap:** the sigmoid's slope has already cancelled. Don't multiply by $\hat{y}(1 - \hat{y})$ again.
 # - **Trap:** the minus sign in front of the loss (a log of a probability is never positive), and both terms, the
 #   one for $y = 1$ and the one for $y = 0$.
+# - **Trap:** the inner derivative of $\log(1 - \hat{y})$.
 #
-# Check yourself with the worked example: `bce_gradients(np.array([[1.0, 1.0]]), np.array([1.0, 1.0]), -1.5,
+# Check yourself with one sample: `bce_gradients(np.array([[1.0, 1.0]]), np.array([1.0, 1.0]), -1.5,
 # np.array([1.0]))` should give about `(0.4741, [-0.3775, -0.3775], -0.3775)`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex5-bce-gradients", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -609,7 +669,7 @@ def bce_gradients(x, w, b, y):
         y: The labels, 0.0 or 1.0, shape (N,).
 
     Returns:
-        loss: -mean(y log(y_hat) + (1 - y) log(1 - y_hat)) with y_hat = sigmoid(x @ w + b), a number.
+        loss: The mean binary cross-entropy of y_hat = sigmoid(x @ w + b) against y, a number.
         dw: dL/dw, shape (D,).
         db: dL/db, a number.
     """
@@ -630,6 +690,52 @@ check("bce_gradients", bce_gradients)
 ### BEGIN HIDDEN TESTS
 check("bce_gradients", bce_gradients, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("bce_gradients")
+
+# %% [markdown]
+# **What you derived.** Per sample, with the $\frac{1}{N}$ of the mean in front,
+#
+# $$\frac{\partial L}{\partial \hat{y}_i} = \frac{1}{N}\left(-\frac{y_i}{\hat{y}_i} + \frac{1 - y_i}{1 - \hat{y}_i}\right)
+#   = \frac{1}{N}\cdot\frac{\hat{y}_i - y_i}{\hat{y}_i(1 - \hat{y}_i)}.$$
+#
+# Then through the sigmoid gate, upstream × local:
+#
+# $$\frac{\partial L}{\partial z_i} = \frac{1}{N}\cdot\frac{\hat{y}_i - y_i}{\hat{y}_i(1 - \hat{y}_i)}\cdot
+#   \hat{y}_i(1 - \hat{y}_i) = \frac{\hat{y}_i - y_i}{N}.$$
+#
+# The sigmoid's slope **cancels**: what is left is the plain error, prediction minus label, and the $\frac{1}{N}$
+# of the mean. From `dz` on, nothing changes: `dw = x.T @ dz` and `db = dz.sum()`, as before.
+#
+# **Why this matters.** Under the MSE, $\partial L/\partial z$ carries the factor $\hat{y}(1 - \hat{y})$, which
+# vanishes when the sigmoid saturates, and it saturates precisely when the neuron is confidently wrong. Under the
+# cross-entropy that factor is gone: the confidently wrong sample of the start of this section ($\hat{y} = 0.98$,
+# $y = 0$) now gets $\frac{\partial L}{\partial z} = 0.98$, about 25 times more than the MSE's $0.038$, and the more
+# wrong the neuron, the larger its correction. In the example of the "check yourself" line, $L = -\log 0.6225
+# \approx 0.4741$ and $\frac{\partial L}{\partial z} = 0.6225 - 1 \approx -0.3775$: about twice the MSE's push. The
+# package's `binary_cross_entropy(p, y)` returns the loss and $\partial L/\partial\hat{y}$; the cell checks that
+# multiplying by the sigmoid's slope leaves just $\hat{y} - y$.
+
+# %%
+loss_bce1, dp1 = binary_cross_entropy(y_hat1, y1)
+print(f"L = {loss_bce1:.4f}")
+print(f"dL/dy_hat = {dp1[0]:.4f}, times the sigmoid's slope: {dp1[0] * y_hat1[0] * (1 - y_hat1[0]):.4f}")
+print(f"y_hat - y  = {y_hat1[0] - y1[0]:.4f}")
+
+# %% [markdown]
+# **Practice question** (not graded): pick an answer and press *Check*.
+
+# %%
+self_check(
+    "One sample (N = 1) with label y = 1 gets y_hat = 0.2. Under the binary cross-entropy, what is dL/dz?",
+    ["-0.8", "0.8", "-0.256", "-0.128"],
+    answer=0,
+    explanation=(
+        "dL/dz = (y_hat − y) / N = 0.2 − 1 = −0.8: negative, so raising z lowers the loss. −0.256 is the "
+        "MSE's 2 (y_hat − y) · y_hat (1 − y_hat), and −0.128 multiplies the sigmoid's slope in a second time."
+    ),
+)
 
 # %% [markdown]
 # ### MSE against cross-entropy, from a bad start
@@ -933,22 +1039,23 @@ plt.show()
 # %% [markdown]
 # ## 9. Check your understanding
 #
-# Five questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
-# `raise NotImplementedError()` with your answer, a single letter in quotes, e.g. `q1 = "a"`. The test under each
-# answer only checks that your answer is one of the options; whether it is right is checked when the notebook is
-# graded.
+# Seven questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
+# `raise NotImplementedError()` with your answer: a single letter in quotes, e.g. `q1 = "a"`, or for question 7 a
+# number, e.g. `q7 = 0.5`. The test under each answer only checks that your answer has the right form (one of the
+# options, or a finite number); whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
 # **Question 1.** While your neuron trained on AND, what changed from one step to the next, and what decided the
 # change?
 #
-# a) The inputs `X` were nudged towards the labels, in proportion to the loss.
+# a) The weights and the bias, each moved by the learning rate times the loss, so a larger error gave a larger
+# step.
 #
 # b) The weights and the bias, each moved against its gradient.
 #
-# c) The labels `y` were adjusted towards the predictions, so that the loss would shrink.
+# c) The weights only, against their gradient: the bias multiplies no input, so it has no gradient.
 #
-# d) Only the learning rate, which became a little smaller at every step.
+# d) The predictions, moved towards the labels; the weights are then worked out from the predictions.
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -980,7 +1087,7 @@ check_choice("q1", q1, answer="b", reread="the section 'The training loop'")
 #
 # c) 3, 1, 4, 2
 #
-# d) 2, 4, 3, 1
+# d) 3, 4, 1, 2
 
 # %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1001,16 +1108,16 @@ check_choice("q2", q2, answer="a", reread="the section 'The training loop'")
 # falls steadily but ends far above its minimum; with $\eta = 0.3$ it gets within a hair of the minimum; with
 # $\eta = 0.9$ it grows at every step, to about $10^{20}$. What happens with $\eta = 0.9$?
 #
-# a) The rate is too small for this data: the steps are too short to get anywhere, and the loss drifts upward
-# through rounding errors.
+# a) The large steps jump out of the loss's lowest valley into a higher one, and gradient descent then climbs
+# the walls of that valley.
 #
-# b) At large learning rates the update adds the gradient instead of subtracting it, so each step points uphill.
+# b) Rounding errors in the gradient grow with the learning rate, until they outweigh the gradient itself and
+# each step goes a random way.
 #
 # c) The loss has no minimum on this data, so any learning rate diverges sooner or later; a larger one just
 # diverges sooner.
 #
-# d) Each step jumps past the minimum and lands further from it, on the other side, than where it started, so the
-# error grows with every step.
+# d) Each step overshoots the minimum and lands further from it, on the other side, than it started.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1034,8 +1141,7 @@ check_choice("q3", q3, answer="d", reread="the section 'How big a step? The lear
 # b) The cross-entropy cannot express XOR's labels; trained with the mean squared error instead, the neuron
 # would learn it.
 #
-# c) It predicts 1 on one side of a straight line, and no straight line puts $(0, 1)$ and $(1, 0)$ on one side and
-# $(0, 0)$ and $(1, 1)$ on the other.
+# c) Its boundary is a straight line, and no straight line separates XOR's two classes.
 #
 # d) On XOR the sigmoid saturates at once, so the gradients vanish and training stops before it can succeed.
 
@@ -1058,14 +1164,15 @@ check_choice("q4", q4, answer="c", reread="the section 'Why one neuron can't lea
 # `w = w + lr * X.T @ error / N`. You use `w = w - lr * dw` with `dw = 2 * X.T @ (y_hat - y) / N`, the gradient of
 # the MSE. Which statement is true?
 #
-# a) The two updates go in opposite directions, so one of them is gradient ascent.
+# a) The two updates go in opposite directions, one adding and one subtracting, so one of them is gradient
+# ascent.
 #
-# b) They go in the same direction: the tutorial's update with learning rate `lr` is yours with learning rate
-# `lr / 2`.
+# b) They go the same way: the tutorial's step with rate `lr` equals yours with rate `lr / 2`.
 #
 # c) They are identical for every learning rate, because the 2 and the 1/N cancel in the update.
 #
-# d) The tutorial's update is wrong, since it never computes a derivative.
+# d) The tutorial's update is not gradient descent: it never takes a derivative, and it only works by luck on
+# this data.
 
 # %% nbgrader={"grade": false, "grade_id": "q5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1079,6 +1186,51 @@ q5 = "b"
 check_choice("q5", q5)
 ### BEGIN HIDDEN TESTS
 check_choice("q5", q5, answer="b", reread="the section 'Two ways to write the same step'")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 6 (revisits lesson 1).** In your `mse_gradients`, `db` adds up the samples' `dz` instead of taking one
+# of them or their mean. Which rule of lesson 1 is at work?
+#
+# a) Upstream × local: the bias's local derivative is 1, so its gradient is the upstream gradient of the last
+# sample that used it.
+#
+# b) The add gate routes its upstream gradient unchanged to each of its inputs, so `db` is the mean of the `dz`.
+#
+# c) A value used in several places collects the sum of the gradients from all its uses.
+#
+# d) The gradient check: nudge the bias by $\pm h$ for each sample in turn, and add up the slopes that it measures.
+
+# %% nbgrader={"grade": false, "grade_id": "q6-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: one of "a", "b", "c", "d".
+q6 = None
+### BEGIN SOLUTION
+q6 = "c"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q6-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q6 is one of the options."""
+check_choice("q6", q6)
+### BEGIN HIDDEN TESTS
+check_choice("q6", q6, answer="c", reread="the worked example of section 3, and lesson 1 on values used twice")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 7.** A sigmoid neuron sees one sample ($N = 1$) whose label is $y = 0$, and outputs $\hat{y} = 0.9$.
+# Under the **mean squared error**, what is $\partial L/\partial z$? Answer with a number, within $\pm 0.001$.
+
+# %% nbgrader={"grade": false, "grade_id": "q7-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number, e.g. q7 = 0.5.
+q7 = None
+### BEGIN SOLUTION
+q7 = 0.162
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q7-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q7 is a number."""
+check_number("q7", q7)
+### BEGIN HIDDEN TESTS
+check_number("q7", q7, answer=0.162, atol=1e-3, reread="exercise 3 and the note 'What you derived' under it")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -24,14 +24,20 @@
 # - write a fully connected (affine) layer for a whole batch, $\text{out} = XW + b$;
 # - derive its backward pass, use the shapes to decide where each transpose goes, and explain why `db` sums over
 #   the batch;
-# - write the backward pass of the ReLU, and say what it does at its kink;
-# - write the softmax cross-entropy loss and its gradient $(P - Y)/N$, in a way that doesn't overflow;
+# - state the general rule behind `db` (sum the gradient over the axes that were broadcast) and implement it;
+# - see a backward pass as a **vector-Jacobian product**, and measure why nobody builds the Jacobian;
+# - derive the backward pass of the ReLU, and say what it does at its kink;
+# - derive the gradient of the softmax cross-entropy loss from the softmax's Jacobian, and compute the loss in a
+#   way that doesn't overflow;
 # - assemble a two-layer network and confirm all its gradients with a gradient check;
 # - explain mini-batches, and why one matrix product beats a Python loop over the samples;
 # - train the network on XOR, moons, spirals and 8×8 digits, and measure how well it does on held-out data.
 #
-# **Time needed:** about 60 minutes (in a workshop, plan a 60-minute slot). Two short parts are marked
-# *Going further (optional)*: nothing later depends on them, so skip them on a first pass if time is short.
+# **Time needed:** about 100 minutes in all. The **core path** (everything except the parts marked *Going
+# further (optional)*) takes about 85 minutes: you derive five backward passes and one rule on paper before coding
+# them. The three *Going further* parts (the Jacobian measured, the network rebuilt from your layers, too large a
+# learning rate) take about 15 minutes more; nothing later depends on them, so skip them on a first pass if time
+# is short. In a workshop, plan a 90-minute slot for the core path.
 #
 # **Prerequisites:** lessons 1 and 2: the chain rule, the `(out, cache)` / `backward(dout, cache)` convention,
 # gradient checking, and gradient descent. NumPy: the matrix product `A @ B`, the transpose `A.T`,
@@ -40,8 +46,13 @@
 # **How this notebook works.** Run the cells from top to bottom (Shift+Enter). Each exercise is a function whose
 # body says `raise NotImplementedError()`: replace that line with your code, run the cell, then run the test cell
 # right below it. A test prints a ✓ line when your function is right; otherwise it tells you what looks wrong and
-# what to try. When the notebook is graded, the same checks run again with more inputs. There are 5 exercises
-# (14 points) and 4 short questions at the end (4 points): 18 points in all.
+# what to try. When the notebook is graded, the same checks run again with more inputs. There are 6 exercises
+# (16 points) and 6 short questions at the end (6 points): 22 points in all.
+#
+# **Derive first.** Each exercise states the forward computation, the shapes and what to return; the backward
+# pass is yours to derive, on paper first, then in code. The cell right under each check holds its hints,
+# folded: open them one level at a time, only when you are stuck. The formulas appear in the text *after* each
+# check.
 
 # %%
 # %matplotlib inline
@@ -52,10 +63,10 @@ import numpy as np
 
 from backprop.data import load_digits, logic_gate, make_moons, make_spirals, standardize, train_test_split
 from backprop.gradcheck import grad_check, rel_error
-from backprop.grading import check
+from backprop.grading import check, hints
 from backprop.models import MLP
 from backprop.plots import plot_decision_boundary, plot_history, plot_losses, show_digits
-from backprop.quiz import check_choice, self_check
+from backprop.quiz import check_choice, check_shape, self_check
 from backprop.train import Trainer, TrainingDiverged
 from backprop.widgets import playground
 
@@ -140,6 +151,9 @@ check("affine_forward", affine_forward)
 check("affine_forward", affine_forward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("affine_forward")
+
 # %% [markdown]
 # A batch is only a stack of examples: feeding the rows one at a time must give the same rows as feeding them
 # all at once. The next cell checks this with your `affine_forward` on a batch of 5.
@@ -151,67 +165,56 @@ out_rows = np.vstack([affine_forward(X_batch[n : n + 1], W_layer, b_layer)[0] fo
 print(f"one batch of 5: out has shape {out_batch.shape}")
 print(f"5 batches of 1, stacked: the largest difference is {np.max(np.abs(out_batch - out_rows)):.1e}")
 
-
 # %% [markdown]
 # ## 2. The backward pass of an affine layer
 #
 # The backward pass receives `dout` $= \partial L/\partial\,\text{out}$, of shape $(N, H)$ like `out`, and
-# returns the gradient of the loss with respect to each input of the layer. Start from one entry of the output,
+# returns the gradient of the loss with respect to each input of the layer. Two tools do all the work.
 #
-# $$\text{out}_{nh} = \sum_{d} x_{nd} W_{dh} + b_h,$$
+# - **Work entry by entry, then collect.** Write one entry of the output as a sum of numbers, and apply lesson 1's
+#   rule for a value used in several places: its gradient is the **sum**, over every place it is used, of
+#   upstream × local derivative. Then find the NumPy expression that computes all those sums at once.
+# - **A gradient has the shape of its variable.** `dx` has the shape of `x`, `dW` that of `W`. When only one
+#   product of the arrays at hand has that shape, the shapes tell you where the transposes go.
 #
-# and apply lesson 1's rule for a value used in several places: its gradient is the **sum** over every place it
-# is used of upstream × local.
+# **Worked example, on a different layer.** A *scaling* layer multiplies column $h$ of $x$, shape $(N, H)$, by
+# its own factor $s_h$, with $s$ of shape $(H,)$: $\;\text{out}_{nh} = x_{nh}\, s_h$, `out = x * s`.
 #
-# - $x_{nd}$ appears in $\text{out}_{nh}$ for every unit $h$, with local derivative $W_{dh}$:
-#   $\;\frac{\partial L}{\partial x_{nd}} = \sum_h \texttt{dout}_{nh} W_{dh}$, that is
-#   $\;\texttt{dx} = \texttt{dout}\; W^{\top}$.
-# - $W_{dh}$ appears in $\text{out}_{nh}$ for every example $n$, with local derivative $x_{nd}$:
-#   $\;\frac{\partial L}{\partial W_{dh}} = \sum_n x_{nd}\, \texttt{dout}_{nh}$, that is
-#   $\;\texttt{dW} = X^{\top} \texttt{dout}$.
-# - $b_h$ appears in $\text{out}_{nh}$ for every example $n$, with local derivative 1:
-#   $\;\frac{\partial L}{\partial b_h} = \sum_n \texttt{dout}_{nh}$, that is `db = dout.sum(axis=0)`.
+# - $x_{nh}$ appears in one entry of the output only, $\text{out}_{nh}$, with local derivative $s_h$. So
+#   $\partial L/\partial x_{nh} = \texttt{dout}_{nh}\, s_h$: `dx = dout * s`, shape $(N, H)$ like `x`. ✓
+# - $s_h$ appears in $\text{out}_{nh}$ for **every** example $n$, with local derivative $x_{nh}$. So
+#   $\partial L/\partial s_h = \sum_n \texttt{dout}_{nh}\, x_{nh}$: `ds = (dout * x).sum(axis=0)`, shape
+#   $(H,)$ like `s`. ✓ The sum is over the batch because the same $s$ serves every example.
 #
-# **Let the shapes place the transposes.** A gradient always has the shape of its variable. Each product above
-# is the *only* way to combine the arrays at hand into the right shape:
-#
-# | gradient | must have the shape of | built from | the one product that fits |
-# |---|---|---|---|
-# | `dx` | `x`: $(N, D)$ | `dout` $(N, H)$ and `W` $(D, H)$ | `dout @ W.T`: $(N, H)(H, D)$ |
-# | `dW` | `W`: $(D, H)$ | `x` $(N, D)$ and `dout` $(N, H)$ | `x.T @ dout`: $(D, N)(N, H)$ |
-# | `db` | `b`: $(H,)$ | `dout` $(N, H)$ | `dout.sum(axis=0)` |
-#
-# If you are ever unsure where a transpose goes, write the shapes down: the inner sizes must match, and the outer
-# ones must give the shape of the gradient.
-#
-# **Why `db` sums over the batch.** The same bias $b_h$ is added to the output of *every* example in the batch.
-# Nudge $b_h$ by $\varepsilon$ and all $N$ outputs in column $h$ move by $\varepsilon$, so the loss changes by the
-# sum of their $N$ effects. It is lesson 1's "a value used in several places collects the sum of the gradients of
-# all its uses", with $N$ uses. `dW` sums over the batch too, hidden inside the matrix product:
-# $X^{\top}\texttt{dout} = \sum_n x_n^{\top}\,\texttt{dout}_n$ adds up one outer product per example. Should it
-# be a sum or a mean? A sum: if the loss averages over the batch, its own backward pass has already put the $1/N$
-# into `dout` (section 4), and the layers below only multiply and add.
-#
-# **Worked example.** Take $X$ and $W$ from section 1 and an upstream gradient
-# $\texttt{dout} = \begin{pmatrix} 1 & 0 \\ 0 & 2 \end{pmatrix}$:
-#
-# $$\texttt{dx} = \texttt{dout}\,W^{\top} = \begin{pmatrix} 1 & 0 & 2 \\ 0 & 2 & -2 \end{pmatrix},\qquad
-#   \texttt{dW} = X^{\top}\texttt{dout} = \begin{pmatrix} 1 & 0 \\ 2 & -2 \\ 0 & 6 \end{pmatrix},\qquad
-#   \texttt{db} = (1,\ 2).$$
+# A gradient check confirms both in the next cell (lesson 1's `grad_check`, with the upstream gradient `dout`).
+
+# %%
+x_sc, s_sc, dout_sc = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(4, 3))
+print(grad_check(lambda x, s: x * s, {"x": x_sc, "s": s_sc},
+                 {"x": dout_sc * s_sc, "s": (dout_sc * x_sc).sum(axis=0)}, dout=dout_sc))
+
 
 # %% [markdown]
 # ### Exercise 2 · `affine_backward` (3 points)
 #
-# Write `affine_backward(dout, cache)`, which unpacks `cache = (x, W, b)` and returns `(dx, dW, db)`, in that
-# order, with the shapes of `x`, `W` and `b`.
+# Write `affine_backward(dout, cache)`. The forward pass was $\text{out}_{nh} = \sum_{d} x_{nd} W_{dh} + b_h$,
+# that is `out = x @ W + b`.
 #
-# Check yourself with the worked example: `affine_backward(np.array([[1.0, 0.0], [0.0, 2.0]]), (X_ex, W_ex, b_ex))`
-# should give the three arrays above.
+# - `dout` has shape `(N, H)`; `cache = (x, W, b)`, with `x` `(N, D)`, `W` `(D, H)`, `b` `(H,)`.
+# - Return `(dx, dW, db)`, in that order, with the shapes of `x`, `W` and `b`.
 #
-# - **Trap:** the transpose on the wrong side. `dout.T @ x` has shape $(H, D)$, not $(D, H)$; the check will tell
-#   you the shape is wrong.
-# - **Trap:** `db = dout` has shape $(N, H)$: the bias gradient must be summed over the batch, axis 0.
-# - **Trap:** don't divide by $N$ here. The factor $1/N$ of a mean loss is already inside `dout`.
+# **Derive it on paper first**, as in the worked example: for each of $x_{nd}$, $W_{dh}$ and $b_h$, in which
+# entries of `out` does it appear, and with what local derivative? Write each gradient as a sum, then find the
+# NumPy expression with the right shape.
+#
+# To test by hand: with `X_ex`, `W_ex`, `b_ex` of section 1 and `dout` $= \begin{pmatrix} 1 & 0 \\ 0 & 2
+# \end{pmatrix}$, the right answer is $\texttt{dx} = \begin{pmatrix} 1 & 0 & 2 \\ 0 & 2 & -2 \end{pmatrix}$,
+# $\texttt{dW} = \begin{pmatrix} 1 & 0 \\ 2 & -2 \\ 0 & 6 \end{pmatrix}$, $\texttt{db} = (1,\ 2)$.
+#
+# - **Trap:** don't divide by $N$ here. If the loss is a mean over the batch, its own backward pass puts the
+#   $1/N$ into `dout` (section 4); the layers below only multiply and add.
+# - **Trap:** the gradients are $\partial L/\partial x$, $\partial L/\partial W$, $\partial L/\partial b$ as
+#   they are: the minus sign of gradient descent belongs to the update, not here.
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-affine-backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def affine_backward(dout, cache):
@@ -242,7 +245,27 @@ check("affine_backward", affine_backward)
 check("affine_backward", affine_backward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("affine_backward")
+
 # %% [markdown]
+# **What you derived.** Entry by entry, $\partial L/\partial x_{nd} = \sum_h \texttt{dout}_{nh} W_{dh}$,
+# $\partial L/\partial W_{dh} = \sum_n x_{nd}\, \texttt{dout}_{nh}$ and $\partial L/\partial b_h =
+# \sum_n \texttt{dout}_{nh}$. Each sum is the *only* product of the arrays at hand with the right shape:
+#
+# | gradient | must have the shape of | built from | the one product that fits |
+# |---|---|---|---|
+# | `dx` | `x`: $(N, D)$ | `dout` $(N, H)$ and `W` $(D, H)$ | `dout @ W.T`: $(N, H)(H, D)$ |
+# | `dW` | `W`: $(D, H)$ | `x` $(N, D)$ and `dout` $(N, H)$ | `x.T @ dout`: $(D, N)(N, H)$ |
+# | `db` | `b`: $(H,)$ | `dout` $(N, H)$ | `dout.sum(axis=0)` |
+#
+# **Why `db` sums over the batch.** The same bias $b_h$ is added to the output of *every* example in the batch.
+# Nudge $b_h$ by $\varepsilon$ and all $N$ outputs in column $h$ move by $\varepsilon$, so the loss changes by the
+# sum of their $N$ effects: lesson 1's "a value used in several places collects the sum of the gradients of all
+# its uses", with $N$ uses. `dW` sums over the batch too, hidden inside the matrix product:
+# $X^{\top}\texttt{dout} = \sum_n x_n^{\top}\,\texttt{dout}_n$ adds up one outer product per example. A sum,
+# not a mean: the $1/N$ of a mean loss is already inside `dout`.
+#
 # The check compared your function with a reference. You can also check it with no reference at all, as in
 # lesson 1: a layer's backward pass computes the gradient of $\sum_{n,h} \text{out}_{nh}\,\texttt{dout}_{nh}$, and
 # `grad_check(..., dout=dout)` compares your three gradients with central differences of exactly that. Every
@@ -275,41 +298,159 @@ self_check(
 
 
 # %% [markdown]
+# ### Broadcasting in the backward pass
+#
+# `db` summed over the batch because NumPy **broadcast** `b`, shape $(H,)$, to every row of `out`. Broadcasting
+# shows up everywhere in later lessons (batch norm's $\gamma$ and $\beta$, of shape $(D,)$, scale and shift
+# every row), and each time the backward pass must undo it. Recall NumPy's rule: it lines the two shapes up
+# **from the right**; where an axis is missing on the left, or has size 1, the operand is copied along it. For
+# example, `b` of shape `(3, 1)` added to an array of shape `(2, 3, 4)` is copied along axis 0 (missing) and
+# along the last axis (size 1).
+#
+# ### Exercise 2b · `sum_to_shape` (2 points)
+#
+# Write `sum_to_shape(dout, shape)`. The forward pass was `out = x + b`, where `b`, of shape `shape` (a tuple,
+# such as `(3,)`, `(1, 4)`, `(3, 1)` or `()` for a scalar), was broadcast to `out.shape`; `dout` is
+# $\partial L/\partial\,\text{out}$, of shape `out.shape`. Return `db`, a float array of shape exactly `shape`.
+#
+# **Derive it first:** each entry of `b` is copied into several entries of `out`. With what local derivative?
+# So what is its gradient? Which axes of `dout` hold the copies? Work out the examples above by hand, then write
+# the general case: it must work for any `shape` that broadcasts to `dout.shape`.
+#
+# - Useful NumPy: `dout.ndim`, `len(shape)`, `dout.sum(axis=(0, 2))` (a tuple of axes), the `keepdims=True`
+#   option of `sum`, and `db.reshape(shape)`.
+# - **Trap:** the result must have exactly `shape`, including its axes of size 1. An array of shape `(3,)` is not
+#   one of shape `(3, 1)`: added to an `(N, 3)` array, the two broadcast in different ways.
+
+# %% nbgrader={"grade": false, "grade_id": "ex6-sum-to-shape", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def sum_to_shape(dout, shape):
+    """Gradient of an operand that was broadcast: out = x + b, with b of shape `shape`.
+
+    Args:
+        dout: The upstream gradient dL/dout, a float array of out's shape.
+        shape: The shape of b, a tuple that broadcasts to dout.shape, e.g. (H,), (1, H) or ().
+
+    Returns:
+        db: dL/db, a float array of shape `shape`.
+    """
+    ### BEGIN SOLUTION
+    lead = dout.ndim - len(shape)  # the axes that broadcasting added on the left
+    db = dout.sum(axis=tuple(range(lead)))  # every copy along them adds up
+    ones = tuple(i for i, size in enumerate(shape) if size == 1)  # copied along these too
+    db = db.sum(axis=ones, keepdims=True)  # ... and they stay, with size 1
+    return db.reshape(shape)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex6-test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that sum_to_shape returns db of the given shape."""
+check("sum_to_shape", sum_to_shape)
+### BEGIN HIDDEN TESTS
+check("sum_to_shape", sum_to_shape, hidden=True)
+### END HIDDEN TESTS
+
+# %%
+hints("sum_to_shape")
+
+# %% [markdown]
+# **The rule.** A value that broadcasting copied collects the sum of the gradients of all its copies: sum `dout`
+# over the leading axes that the operand doesn't have (they disappear), and over the axes where it has size 1
+# (they stay, with size 1, `keepdims=True`). The affine layer's `db = dout.sum(axis=0)` is the case
+# `dout` $(N, H)$, `shape` $(H,)$. Your function agrees with it, and a gradient check of `x + b` with a `b` of
+# shape `(3, 1)` confirms the general case:
+
+# %% tags=["raises-exception"]
+dout_bc = rng.normal(size=(2, 3, 4))
+same = np.allclose(sum_to_shape(dout_bc[0], (4,)), dout_bc[0].sum(axis=0))
+print(f"for a bias of shape (4,), the same as dout.sum(axis=0): {same}")
+x_bc, b_bc = rng.normal(size=(2, 3, 4)), rng.normal(size=(3, 1))
+print(grad_check(lambda x, b: x + b, {"x": x_bc, "b": b_bc},
+                 {"x": dout_bc, "b": sum_to_shape(dout_bc, b_bc.shape)}, dout=dout_bc))
+
+# %% [markdown]
+# ### Going further (optional): a backward pass is a vector-Jacobian product
+#
+# Flatten the layer's input $x$ into a vector of $ND$ numbers and its output into one of $NH$. The layer's
+# **Jacobian** $J$ is then the $(NH) \times (ND)$ matrix of every partial derivative
+# $\partial\,\text{out}_{nh} / \partial x_{md}$, and the chain rule says
+# $\texttt{dx} = \texttt{dout} \cdot J$: the upstream gradient, a row vector, times the Jacobian. That is a
+# **vector-Jacobian product** (VJP), and it is what every backward function computes, *without ever forming J*.
+# Your `dout @ W.T` is the affine layer's VJP; the ReLU's Jacobian is diagonal, so its VJP is an element-wise
+# product; `sum_to_shape` is the VJP of broadcasting.
+#
+# Why not build $J$? For the affine layer, $J$ is mostly zeros: $\partial\,\text{out}_{nh}/\partial x_{md}$
+# is $W_{dh}$ when $m = n$ and 0 otherwise, so $J$ is $N$ copies of $W^{\top}$ along a block diagonal. The next
+# cell builds it for a batch of $N = 32$ with $D = H = 64$, multiplies `dout` by it, and compares time and memory
+# with your `affine_backward`. (It takes under a second.)
+
+# %% tags=["raises-exception"]
+rng_vjp = np.random.default_rng(3)
+N_v, D_v, H_v = 32, 64, 64
+x_v, W_v, b_v = rng_vjp.normal(size=(N_v, D_v)), rng_vjp.normal(size=(D_v, H_v)), np.zeros(H_v)
+dout_v = rng_vjp.normal(size=(N_v, H_v))
+
+start = time.perf_counter()
+J = np.kron(np.eye(N_v), W_v.T)  # (N*H, N*D): row (n, h), column (m, d) holds d out[n, h] / d x[m, d]
+dx_full = (dout_v.reshape(1, -1) @ J).reshape(N_v, D_v)  # dout (as a row vector) times J
+time_full = time.perf_counter() - start
+
+times_vjp = []
+for _ in range(20):
+    start = time.perf_counter()
+    dx_vjp, _, _ = affine_backward(dout_v, (x_v, W_v, b_v))  # your VJP
+    times_vjp.append(time.perf_counter() - start)
+time_vjp = min(times_vjp)
+
+print(f"Jacobian J: shape {J.shape}, {J.nbytes / 1e6:.1f} MB, {np.mean(J == 0):.1%} zeros")
+print(f"the VJP needs only W: shape {W_v.shape}, {W_v.nbytes / 1e3:.1f} kB")
+print(f"time: build J and multiply {1e3 * time_full:.1f} ms, your affine_backward {1e3 * time_vjp:.3f} ms")
+print(f"same dx: rel_error = {rel_error(dx_full, dx_vjp):.1e}")
+print(f"for N = 64, D = H = 256, J would hold {(64 * 256) ** 2:.2e} numbers, "
+      f"{(64 * 256) ** 2 * 8 / 1e9:.1f} GB")
+del J
+
+
+# %% [markdown]
+# The Jacobian grows with the *square* of the layer's size, the VJP only with the size itself. Reverse-mode
+# automatic differentiation, in every deep-learning library, is exactly this: each operation supplies its VJP, and
+# backpropagation chains them from the loss down, one upstream vector at a time.
+
+# %% [markdown]
 # ## 3. The ReLU layer
 #
 # Stack two affine layers with nothing in between and you gain nothing: $(XW_1 + b_1)W_2 + b_2$ is again one
 # affine map, $XW' + b'$, and draws straight boundaries only. Between the layers goes a non-linear **activation**.
 # This lesson uses the **ReLU** (rectified linear unit), applied to every entry:
 #
-# $$\text{relu}(x) = \max(0, x), \qquad \frac{d}{dx}\,\text{relu}(x) = \begin{cases} 1 & x > 0 \\ 0 & x < 0
-#   \end{cases}$$
+# $$\text{relu}(x) = \max(0, x).$$
 #
-# As a gate in the graph, the ReLU is a switch: where its input was positive, the upstream gradient passes
-# through unchanged; where it was negative, the gradient is blocked. So its forward pass caches the input `x`,
-# and its backward pass is `dx = dout * (x > 0)`.
+# As a gate in the graph it acts on each entry separately: $\text{out}_i$ depends on $x_i$ alone. So its
+# backward pass is element-wise too, $\texttt{dx}_i = \texttt{dout}_i \cdot (\text{local slope at } x_i)$, and
+# its forward pass caches the input `x`, from which the slope is read.
 #
-# **At the kink.** At $x = 0$ exactly the ReLU has a corner, and no derivative: the slope is 0 on the left and 1
-# on the right. Any number in $[0, 1]$ is a valid *subgradient* there, and a convention has to pick one. This
-# course, like PyTorch, uses **0**: the gradient passes only where $x > 0$, strictly. With real data a ReLU input
-# of exactly 0.0 is rare, but it happens (an input of all zeros with a bias that starts at 0: XOR's $(0, 0)$ in
-# section 6 starts every hidden unit exactly at the kink), so the check tests it. A gradient check near the kink
-# can also show a much larger relative error, up to order 1 for the entries involved: a central difference whose
-# two points straddle 0 mixes the two slopes (at $x = 10^{-6}$ with step $h = 10^{-5}$ it gives a slope of 0.55
-# instead of 1).
+# **At the kink.** At $x = 0$ exactly the ReLU has a corner, and no derivative: the slopes on the two sides
+# differ. Any number between them is a valid *subgradient* there, and a convention has to pick one. This course,
+# like PyTorch, uses **0** at $x = 0$. With real data a ReLU input of exactly 0.0 is rare, but it happens (an input
+# of all zeros with a bias that starts at 0: XOR's $(0, 0)$ in section 6 starts every hidden unit exactly at the
+# kink), so the check tests it. A gradient check near the kink can also show a much larger relative error, up to
+# order 1 for the entries involved: a central difference whose two points straddle 0 mixes the two slopes.
 #
-# **Worked example.** With $x = (-1.5,\ 0,\ 2)$ and $\texttt{dout} = (0.3,\ -0.7,\ 0.4)$, only the last entry was
-# positive in the forward pass: $\texttt{dx} = (0,\ 0,\ 0.4)$.
+# **Worked example, on a different gate.** The absolute value $|x|$ has slope $-1$ for $x < 0$ and $+1$ for
+# $x > 0$ (and, by the same kind of convention, 0 at its kink), that is $\operatorname{sign}(x)$. Its backward
+# pass is therefore `dx = dout * np.sign(x)`: with $x = (-1.5,\ 0,\ 2)$ and
+# $\texttt{dout} = (0.3,\ -0.7,\ 0.4)$, $\texttt{dx} = (-0.3,\ 0,\ 0.4)$.
 
 # %% [markdown]
 # ### Exercise 3 · `relu_backward` (2 points)
 #
-# Write `relu_backward(dout, cache)`, where `cache` is the forward input `x` (any shape, the same as `dout`).
-# Return `dx`, a float array of that shape: `dout` where `x > 0`, and 0 elsewhere, including at `x == 0`.
+# Write `relu_backward(dout, cache)` for the forward pass `out = np.maximum(0, x)`. `cache` is the forward input
+# `x` (any shape, the same as `dout`). Return `dx` $= \partial L/\partial x$, a float array of that shape.
 #
-# - **Trap:** the mask comes from the forward input `x`, not from the sign of `dout`.
-# - **Trap:** the mask `(x > 0)` alone is the local derivative; multiply it by `dout`.
-# - **Trap:** don't change `dout` in place (as in `dout[x <= 0] = 0`): the caller may still need it. Build a
-#   new array.
+# **Derive it first:** sketch $\max(0, x)$; what is its slope on each side of 0? Then apply the chain rule entry
+# by entry, as in the worked example. At $x = 0$ exactly, use the course's convention, slope 0.
+#
+# - **Trap:** don't change `dout` in place (as in `dout[...] = 0`): the caller may still need it. Build a new
+#   array.
 
 # %% nbgrader={"grade": false, "grade_id": "ex3-relu-backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def relu_backward(dout, cache):
@@ -320,7 +461,7 @@ def relu_backward(dout, cache):
         cache: The forward input x, the same shape as dout.
 
     Returns:
-        dx: dL/dx, the same shape as dout: dout where x > 0, and 0 elsewhere (also at x = 0).
+        dx: dL/dx, the same shape as dout (the slope at x = 0 is taken as 0).
     """
     ### BEGIN SOLUTION
     x = cache
@@ -334,6 +475,14 @@ check("relu_backward", relu_backward)
 ### BEGIN HIDDEN TESTS
 check("relu_backward", relu_backward, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("relu_backward")
+
+# %% [markdown]
+# **What you derived.** The slope is 1 where $x > 0$ and 0 where $x < 0$ (and 0 at the kink, by convention), so
+# `dx = dout * (x > 0)`: the ReLU is a switch that lets the upstream gradient through where its input was
+# positive and blocks it elsewhere. The mask comes from the forward input `x`, never from the sign of `dout`.
 
 # %% [markdown]
 # The ReLU and its slope, the slope taken from your `relu_backward` with `dout = 1`. Unlike tanh in lesson 1, the
@@ -368,16 +517,7 @@ plt.show()
 #
 # $$L = -\frac{1}{N}\sum_{n=1}^{N} \log p_{n\,y_n}.$$
 #
-# A confident right answer ($p_{ny_n} \to 1$) costs almost nothing, a confident wrong one a lot. Its gradient
-# with respect to the scores is remarkably simple:
-#
-# $$\frac{\partial L}{\partial s_{nc}} = \frac{1}{N}\left(p_{nc} - [c = y_n]\right), \qquad\text{that is}\qquad
-#   \texttt{dscores} = \frac{P - Y}{N},$$
-#
-# where $Y$ is the **one-hot** matrix of the labels: row $n$ is all zeros except a 1 in column $y_n$. The true
-# class's score is pushed up (its gradient $p - 1$ is negative) and every other score is pushed down, each in
-# proportion to the probability it wrongly received. The $1/N$ comes from the mean: this is where the batch
-# average enters the backward pass, and every layer below inherits it.
+# A confident right answer ($p_{ny_n} \to 1$) costs almost nothing, a confident wrong one a lot.
 #
 # **Don't let exp overflow.** $e^{1000}$ is `inf` in float64, and `inf / inf` is `nan`. Subtracting the same
 # number $m$ from every score of a row changes nothing, since
@@ -388,9 +528,20 @@ plt.show()
 # $\log p_{nc} = (s_{nc} - m) - \log\sum_k e^{s_{nk} - m}$, which never takes the log of a probability that
 # rounded to 0.
 #
-# **Worked example.** One example ($N = 1$) with scores $(2, 1, 0)$ and true class 0. The exponentials are
-# $(7.389, 2.718, 1)$, their sum is $11.107$, so $p = (0.665, 0.245, 0.090)$. The loss is
-# $-\log 0.665 = 0.408$, and $\texttt{dscores} = p - (1, 0, 0) = (-0.335, 0.245, 0.090)$.
+# **Worked example (forward).** One example ($N = 1$) with scores $(2, 1, 0)$ and true class 0. The exponentials
+# are $(7.389, 2.718, 1)$, their sum is $11.107$, so $p = (0.665, 0.245, 0.090)$, and the loss is
+# $-\log 0.665 = 0.408$.
+#
+# **Worked example (a Jacobian, on a different function).** The softmax's outputs each depend on *every*
+# score, so its derivative is a matrix, the Jacobian $\partial p_i / \partial s_j$. Here is the same kind of
+# computation for a simpler function: normalising positive numbers to sum to 1, $q_i = x_i / S$ with
+# $S = \sum_k x_k$. Since $\partial S/\partial x_j = 1$, the quotient rule gives two cases:
+#
+# $$\frac{\partial q_i}{\partial x_j} = \frac{[i = j]\,S - x_i}{S^2} = \frac{[i = j] - q_i}{S},$$
+#
+# where $[i = j]$ (also written $\delta_{ij}$) is 1 if $i = j$ and 0 otherwise. With $x = (1, 3)$: $S = 4$,
+# $q = (0.25, 0.75)$, $\partial q_1/\partial x_1 = (1 - 0.25)/4 = 0.1875$ and
+# $\partial q_1/\partial x_2 = -0.25/4 = -0.0625$.
 
 # %% [markdown]
 # ### Exercise 4 · `softmax_cross_entropy` (3 points)
@@ -398,18 +549,44 @@ plt.show()
 # Write `softmax_cross_entropy(scores, y)`, which returns the pair `(loss, dscores)`:
 #
 # - `scores` has shape `(N, C)`; `y` holds the integer labels, shape `(N,)`, each in `0 .. C-1`;
-# - `loss` is the mean cross-entropy, a number; `dscores` $= (P - Y)/N$ has shape `(N, C)`.
+# - `loss` is the mean cross-entropy $L$ above, a number;
+# - `dscores` $= \partial L/\partial\,\text{scores}$, shape `(N, C)`.
+#
+# **Derive `dscores` on paper first**, for one example $n$ (drop the index $n$; write $p_i$ for its
+# probabilities, $s_j$ for its scores and $y$ for its label), in three steps:
+#
+# 1. the softmax's Jacobian $\partial p_i / \partial s_j$, by the quotient rule as in the worked example
+#    (two cases, $i = j$ and $i \ne j$; note that $\partial e^{s_i}/\partial s_j$ is 0 unless $i = j$);
+# 2. $\partial L_n / \partial p_i$ for $L_n = -\log p_y$;
+# 3. the chain rule, $\partial L_n / \partial s_j = \sum_i \frac{\partial L_n}{\partial p_i}
+#    \frac{\partial p_i}{\partial s_j}$: simplify it as far as it goes. Finally, $L$ is the *mean* of the $L_n$.
+#
+# The hints under the check walk through these steps, one level at a time. To test step 1, the next cell
+# estimates the softmax's Jacobian at the worked example's scores $(2, 1, 0)$ by central differences, with no
+# formula: entry $(i, j)$ is $\partial p_i/\partial s_j$. Your formula should give the same numbers.
 #
 # Useful NumPy: `scores.max(axis=1, keepdims=True)` keeps the shape `(N, 1)`, so that it broadcasts against
-# `(N, C)`; `probs[np.arange(N), y]` picks each row's entry at its label; `np.zeros((N, C))` and the same indexing
-# build the one-hot matrix, or subtract 1 from a copy of `probs` directly.
+# `(N, C)`; `probs[np.arange(N), y]` picks each row's entry at its label (and can be assigned to).
 #
-# - **Trap:** forgetting the $1/N$ in `dscores`, or summing the loss instead of averaging it.
-# - **Trap:** the gradient is $P - Y$, not $P$: subtract 1 at each example's true class.
 # - **Required:** subtract each row's maximum from its scores before `np.exp`. Without it, large scores (the
 #   check includes some around 1000) overflow to `inf` and the result is `nan`.
+# - **Trap:** the loss is averaged over the batch, not summed.
 # - **Trap:** don't subtract the maximum in place (`scores -= ...`): the caller's scores would change. Build a new
 #   array.
+
+# %%
+def softmax_row(s):
+    e = np.exp(s - s.max())
+    return e / e.sum()
+
+
+s_jac, h_jac = np.array([2.0, 1.0, 0.0]), 1e-6
+jacobian = np.column_stack([(softmax_row(s_jac + h_jac * e) - softmax_row(s_jac - h_jac * e)) / (2 * h_jac)
+                            for e in np.eye(3)])  # column j: the change of p when s_j moves
+print(f"p = {np.round(softmax_row(s_jac), 4)}")
+print("numerical Jacobian dp_i/ds_j (row i, column j):")
+print(np.round(jacobian, 4))
+
 
 # %% nbgrader={"grade": false, "grade_id": "ex4-softmax-cross-entropy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def softmax_cross_entropy(scores, y):
@@ -421,7 +598,7 @@ def softmax_cross_entropy(scores, y):
 
     Returns:
         loss: -mean_n log softmax(scores_n)[y_n], a number.
-        dscores: dL/dscores = (softmax(scores) - onehot(y)) / N, of shape (N, C).
+        dscores: dL/dscores, of shape (N, C).
     """
     ### BEGIN SOLUTION
     N = scores.shape[0]
@@ -442,7 +619,25 @@ check("softmax_cross_entropy", softmax_cross_entropy)
 check("softmax_cross_entropy", softmax_cross_entropy, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("softmax_cross_entropy")
+
 # %% [markdown]
+# **What you derived.** The softmax's Jacobian is $\partial p_i/\partial s_j = p_i(\delta_{ij} - p_j)$, and
+# $\partial L_n/\partial p_i$ is $-1/p_y$ for $i = y$ and 0 otherwise. In the chain rule only $i = y$ survives:
+# $\partial L_n/\partial s_j = -\frac{1}{p_y}\, p_y(\delta_{yj} - p_j) = p_j - \delta_{yj}$. With the mean
+# over the batch,
+#
+# $$\frac{\partial L}{\partial s_{nc}} = \frac{1}{N}\left(p_{nc} - [c = y_n]\right), \qquad\text{that is}\qquad
+#   \texttt{dscores} = \frac{P - Y}{N},$$
+#
+# where $Y$ is the **one-hot** matrix of the labels: row $n$ is all zeros except a 1 in column $y_n$. The whole
+# Jacobian collapsed into a subtraction, so the backward pass never forms it (a vector-Jacobian product again).
+# The true class's score is pushed up (its gradient $p - 1$ is negative) and every other score is pushed down,
+# each in proportion to the probability it wrongly received. The $1/N$ comes from the mean: this is where the
+# batch average enters the backward pass, and every layer below inherits it. In the worked example,
+# $\texttt{dscores} = p - (1, 0, 0) = (-0.335, 0.245, 0.090)$.
+#
 # Two quick experiments with your function. The worked example first; then the same scores plus 1000, which
 # should change nothing at all (the softmax only sees differences between scores) and must not produce `nan`.
 # Finally, four examples where the network knows nothing yet (all scores equal): every class gets $p = 1/C$, so
@@ -460,19 +655,15 @@ print(f"all scores equal: loss = {loss:.4f}, log(10) = {np.log(10):.4f}")
 # %% [markdown]
 # ## 5. The whole network
 #
-# Here is the complete two-layer network, its forward pass top to bottom and its backward pass bottom to top.
-# Every line is one of the pieces you wrote; the shapes are on the right.
+# Here is the complete two-layer network, its forward pass top to bottom. Every line is one of the pieces you
+# wrote; the shapes are on the right.
 #
-# | | forward | shape | | backward | shape |
-# |---|---|---|---|---|---|
-# | 1 | $a_1 = XW_1 + b_1$ | $(N, H)$ | | $\texttt{dW}_1 = X^{\top} \texttt{da}_1,\quad \texttt{db}_1 = \sum_n \texttt{da}_1$ | $(D, H),\ (H,)$ |
-# | 2 | $h = \text{relu}(a_1)$ | $(N, H)$ | | $\texttt{da}_1 = \texttt{dh} \odot [a_1 > 0]$ | $(N, H)$ |
-# | 3 | $\text{scores} = hW_2 + b_2$ | $(N, C)$ | | $\texttt{dW}_2 = h^{\top} \texttt{dscores},\quad \texttt{db}_2 = \sum_n \texttt{dscores},\quad \texttt{dh} = \texttt{dscores}\, W_2^{\top}$ | $(H, C),\ (C,),\ (N, H)$ |
-# | 4 | $L = \text{softmax CE}(\text{scores}, y)$ | number | | $\texttt{dscores} = (P - Y)/N$ | $(N, C)$ |
-#
-# ($\odot$ is the element-wise product, `*` in NumPy.) The backward pass walks the table from row 4 up to row 1.
-# Notice that the second layer produces *two* kinds of gradient: $\texttt{dW}_2$ and $\texttt{db}_2$, which the
-# update will use, and $\texttt{dh}$, which it passes down so that the first layer can compute its own.
+# | | forward | shape |
+# |---|---|---|
+# | 1 | $a_1 = XW_1 + b_1$ | $(N, H)$ |
+# | 2 | $h = \text{relu}(a_1)$ | $(N, H)$ |
+# | 3 | $\text{scores} = hW_2 + b_2$ | $(N, C)$ |
+# | 4 | $L = \text{softmax CE}(\text{scores}, y)$ | number |
 #
 # In the forward pass, information flows one way: from $X$ through the hidden layer to the scores. No layer feeds
 # its output back to itself or to an earlier one. Such a network is called **feedforward**. (The backward pass
@@ -486,19 +677,15 @@ print(f"all scores equal: loss = {loss:.4f}, log(10) = {np.log(10):.4f}")
 #
 # - `X` is `(N, D)`, `y` holds `N` integer labels, `W1` is `(D, H)`, `b1` `(H,)`, `W2` `(H, C)`, `b2` `(C,)`.
 #
-# Two ways work, pick one:
-# - chain your layers: `affine_forward`, then the ReLU (`np.maximum(a1, 0)`), `affine_forward` and your
-#   `softmax_cross_entropy`; then your `affine_backward`, `relu_backward` (its cache is `a1`) and
-#   `affine_backward` again, in reverse order;
-# - or write each row of the table as a line of NumPy, using your `softmax_cross_entropy` for row 4.
+# **Derive the backward pass first:** copy the table on paper and add a backward column, filled from row 4 up
+# to row 1. For each row: which gradient comes in from below, which gradients go out, and with what shapes?
+# Every row is a layer whose backward pass you have already derived, so you may reuse your functions of
+# exercises 1–4 or write each line in NumPy. Note that the second layer produces *two* kinds of gradient: those
+# of its parameters, which the update will use, and that of its input, which it passes down.
 #
 # If you reuse your functions, make sure their own tests pass first: a bug in one would show up here too. The
 # check uses square sizes ($N = D = H = C$), so that a transpose in the wrong place gives wrong numbers, which the
 # check can name, rather than a shape error; the gradient check after it uses sizes that all differ.
-#
-# - **Trap:** forgetting the ReLU on the way back. $\texttt{dh}$ must go through the gate,
-#   $\texttt{da}_1 = \texttt{dh} \odot [a_1 > 0]$, before the first layer.
-# - **Trap:** going back through the second layer needs $W_2^{\top}$: $\texttt{dh} = \texttt{dscores}\,W_2^{\top}$.
 
 # %% nbgrader={"grade": false, "grade_id": "ex5-two-layer-loss", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def two_layer_loss(X, y, W1, b1, W2, b2):
@@ -543,6 +730,20 @@ check("two_layer_loss", two_layer_loss)
 check("two_layer_loss", two_layer_loss, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("two_layer_loss")
+
+# %% [markdown]
+# **What you derived**, the backward column of the table, from row 4 up ($\odot$ is the element-wise product,
+# `*` in NumPy):
+#
+# | | backward | shape |
+# |---|---|---|
+# | 4 | $\texttt{dscores} = (P - Y)/N$ | $(N, C)$ |
+# | 3 | $\texttt{dW}_2 = h^{\top} \texttt{dscores},\quad \texttt{db}_2 = \sum_n \texttt{dscores},\quad \texttt{dh} = \texttt{dscores}\, W_2^{\top}$ | $(H, C),\ (C,),\ (N, H)$ |
+# | 2 | $\texttt{da}_1 = \texttt{dh} \odot [a_1 > 0]$ | $(N, H)$ |
+# | 1 | $\texttt{dW}_1 = X^{\top} \texttt{da}_1,\quad \texttt{db}_1 = \sum_n \texttt{da}_1$ | $(D, H),\ (H,)$ |
+
 # %% [markdown]
 # ### A gradient check of the whole network
 #
@@ -569,9 +770,8 @@ print(report)
 # ### Going further (optional): the same network, from your layers, and the package's `MLP`
 #
 # Nothing later depends on this part: skip it on a first pass if time is short. Every network in the rest of the
-# course is built the way the first bullet of exercise 5 describes: layer functions chained forward, and their
-# backward passes chained in reverse. The next cell does exactly that with your exercises 1 to 4 and compares the
-# result with your `two_layer_loss`.
+# course is built from layer functions chained forward, and their backward passes chained in reverse. The next
+# cell does exactly that with your exercises 1 to 4 and compares the result with your `two_layer_loss`.
 
 # %% tags=["raises-exception"]
 a1, cache1 = affine_forward(X_net, params_net["W1"], params_net["b1"])
@@ -611,7 +811,8 @@ for name, yours in [("W1", dW1), ("b1", db1), ("W2", dW2), ("b2", db2)]:
 # ## 6. Training: XOR, moons and spirals
 #
 # Training is lesson 2's loop with more parameters: compute the loss and all the gradients, move every parameter
-# a small step against its gradient, repeat. First XOR, the gate a single neuron could not learn, with your own
+# a small step against its gradient, $W \leftarrow W - \eta\,\texttt{dW}$ with the learning rate $\eta$
+# (`learning_rate` in the code), and repeat. First XOR, the gate a single neuron could not learn, with your own
 # `two_layer_loss`: 4 examples, 8 hidden units, 500 steps of gradient descent on the whole data set.
 
 # %%
@@ -895,10 +1096,10 @@ except TrainingDiverged as error:
 # %% [markdown]
 # ## 8. Check your understanding
 #
-# Four questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
-# `raise NotImplementedError()` with your answer, a single letter in quotes, e.g. `q1 = "a"`. The test under
-# each answer only checks that your answer is one of the options; whether it is right is checked when the
-# notebook is graded.
+# Six questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
+# `raise NotImplementedError()` with your answer: a single letter in quotes, e.g. `q1 = "a"`, or for the last
+# question a shape, a tuple such as `(3, 4)`. The test under each answer only checks the form of your answer;
+# whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
 # **Question 1.** The digits network was trained with backpropagation and gradient descent. Which statement is
@@ -906,8 +1107,7 @@ except TrainingDiverged as error:
 #
 # a) Backpropagation adjusts the weights to minimise the error on digits the network has never seen.
 #
-# b) Training lowers the loss on the training examples; accuracy on new digits must be measured separately, on
-# held-out data.
+# b) Training lowers the loss on the training digits; new digits need their own, held-out measurement.
 #
 # c) A training accuracy near 100 % guarantees about the same accuracy on new digits.
 #
@@ -1008,6 +1208,51 @@ check_choice("q4", q4, answer="c", reread="'Why db sums over the batch' in secti
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# **Question 5 (revisits lesson 2).** Lesson 2's single neuron could not learn XOR; this lesson's network with 8
+# hidden ReLU units learned it in 500 steps. What made the difference?
+#
+# a) More steps: trained for 500 steps instead of 100, the single sigmoid neuron would have learned XOR as well.
+#
+# b) The loss: lesson 2's neuron was trained on XOR with the mean squared error, which cannot fit its labels.
+#
+# c) The hidden layer: combining several units lets the boundary bend, where one neuron's is a line.
+#
+# d) The ReLU: a single neuron with a ReLU instead of a sigmoid already separates XOR's two classes.
+
+# %% nbgrader={"grade": false, "grade_id": "q5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: one of "a", "b", "c", "d".
+q5 = None
+### BEGIN SOLUTION
+q5 = "c"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q5-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q5 is one of the options."""
+check_choice("q5", q5)
+### BEGIN HIDDEN TESTS
+check_choice("q5", q5, answer="c", reread="lesson 2's section 8, 'Why one neuron can't learn XOR', and section 6 here")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 6.** The digits network `MLP([64, 64, 10])` trains on mini-batches of 32 images. In its backward
+# pass, what is the shape of `dh`, the gradient of the loss with respect to the hidden layer's output $h$?
+# Answer with a tuple, e.g. `q6 = (3, 4)`.
+
+# %% nbgrader={"grade": false, "grade_id": "q6-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a shape, a tuple of ints such as (3, 4).
+q6 = None
+### BEGIN SOLUTION
+q6 = (32, 64)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q6-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q6 is a shape."""
+check_shape("q6", q6)
+### BEGIN HIDDEN TESTS
+check_shape("q6", q6, answer=(32, 64), reread="section 5, 'The whole network' (a gradient has the shape of its variable)")
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## 9. Summary
 #
 # - An **affine layer** computes $XW + b$ for a whole batch at once: $X$ is $(N, D)$, $W$ is $(D, H)$, and $b$,
@@ -1016,10 +1261,15 @@ check_choice("q4", q4, answer="c", reread="'Why db sums over the batch' in secti
 #   X^{\top}\texttt{dout}$, $\texttt{db} = \sum_n \texttt{dout}_n$. Every gradient has the shape of its variable,
 #   which tells you where each transpose goes. `dW` and `db` **sum** over the batch, because $W$ and $b$ are used
 #   by every example.
+# - Broadcasting copies an operand along some axes; its gradient **sums** over exactly those axes
+#   (`sum_to_shape`), and `db` is one case of that rule.
+# - A backward function is a **vector-Jacobian product**: it returns $\texttt{dout}\cdot J$ without ever
+#   building the Jacobian $J$, which would grow with the square of the layer's size.
 # - The **ReLU** passes the gradient where its input was positive and blocks it elsewhere; at exactly 0 the
 #   convention is to block it.
-# - **Softmax cross-entropy** turns scores into probabilities and has the gradient $(P - Y)/N$; the $1/N$ of the
-#   mean enters here and nowhere else. Subtract each row's maximum before `exp`.
+# - **Softmax cross-entropy** turns scores into probabilities. Through the softmax's Jacobian,
+#   $p_i(\delta_{ij} - p_j)$, its gradient collapses to $(P - Y)/N$; the $1/N$ of the mean enters here and
+#   nowhere else. Subtract each row's maximum before `exp`.
 # - A network is its layers chained forward and their backward passes chained in reverse. A **gradient check**
 #   of the whole network confirms every gradient at once. The package's `MLP` is built from the same functions.
 # - One hidden layer already bends the decision boundary around XOR, moons and spirals.

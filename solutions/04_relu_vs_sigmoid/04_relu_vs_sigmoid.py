@@ -42,7 +42,9 @@
 # body says `raise NotImplementedError()`: replace that line with your code, run the cell, then run the test cell
 # right below it. A test prints a ✓ line when your function is right; otherwise it tells you what looks wrong and
 # what to try. When the notebook is graded, the same checks run again with more inputs. There are 5 exercises
-# (10 points) and 5 short questions at the end (5 points): 15 points in all.
+# (10 points) and 7 short questions at the end (7 points): 17 points in all. Under each test cell,
+# `hints(...)` shows up to three folded hints, from a nudge to the full formula: open one level at a time,
+# only when you are stuck.
 
 # %%
 # %matplotlib inline
@@ -60,10 +62,10 @@ from backprop.activations import (
 )
 from backprop.data import load_digits, standardize, train_test_split
 from backprop.gradcheck import grad_check
-from backprop.grading import check
+from backprop.grading import check, hints
 from backprop.models import MLP
 from backprop.plots import plot_activation_distributions, plot_gradient_norms
-from backprop.quiz import check_choice, self_check
+from backprop.quiz import check_choice, check_number, check_shape, self_check
 from backprop.train import Trainer
 from backprop.widgets import gradient_norm_explorer, playground
 
@@ -153,6 +155,9 @@ check("leaky_relu_backward", leaky_relu_backward)
 check("leaky_relu_backward", leaky_relu_backward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("leaky_relu_backward")
+
 # %% [markdown]
 # A gradient check of your function against central differences, away from the kink (where a difference
 # quotient straddles the corner and means nothing), then all four functions and their slopes side by side. The
@@ -235,6 +240,9 @@ check("collapse_linear", collapse_linear)
 ### BEGIN HIDDEN TESTS
 check("collapse_linear", collapse_linear, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("collapse_linear")
 
 # %% [markdown]
 # Now the numerical proof, with your function. Three layers of a 64 → 32 → 16 → 10 network without activations
@@ -329,6 +337,9 @@ check("weight_gradient_norms", weight_gradient_norms)
 ### BEGIN HIDDEN TESTS
 check("weight_gradient_norms", weight_gradient_norms, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("weight_gradient_norms")
 
 # %% [markdown]
 # Now the measurement, with your function. Three 10-layer networks with the same sizes, the same 256 digits and
@@ -525,6 +536,9 @@ check("dead_relu_fraction", dead_relu_fraction)
 check("dead_relu_fraction", dead_relu_fraction, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("dead_relu_fraction")
+
 # %% [markdown]
 # Now an experiment with your function. We take lesson 3's digits set-up (standardised pixels) with two hidden
 # layers of 64 ReLUs, and train it for **one epoch at a learning rate of 1.5**, far too large (lesson 3 used 0.2).
@@ -675,6 +689,9 @@ check("he_init", he_init)
 check("he_init", he_init, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("he_init")
+
 # %% [markdown]
 # Your `he_init` at work: a forward pass through 20 ReLU layers of width 256, from standardised inputs, with
 # weights from your function and, for contrast, from LeCun's $\sqrt{1/n}$ (He without the factor 2) and from a
@@ -787,10 +804,11 @@ activation_pg
 # %% [markdown]
 # ## 7. Check your understanding
 #
-# Five questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
-# `raise NotImplementedError()` with your answer, a single letter in quotes, e.g. `q1 = "a"`. The test under
-# each answer only checks that your answer is one of the options; whether it is right is checked when the
-# notebook is graded.
+# Seven questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
+# `raise NotImplementedError()` with your answer: for questions 1 to 5 a single letter in quotes, e.g.
+# `q1 = "a"`; for question 6 a number (no quotes), e.g. `q6 = 0.5`; for question 7 a shape, a tuple of sizes,
+# e.g. `q7 = (3, 4)`. The test under each answer only checks its form (one of the options, a number, a shape);
+# whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
 # **Question 1.** Someone removes every activation function from a 6-layer network, to make it faster. What can
@@ -802,7 +820,7 @@ activation_pg
 #
 # c) Only functions with at most six bends, one per layer, instead of the curved ones the activations made.
 #
-# d) Nothing useful: without activations, backpropagation can no longer compute any gradient.
+# d) Nothing useful: without activations, backprop can compute no gradient.
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -847,13 +865,13 @@ check_choice("q2", q2, answer="d", reread="section 3, 'Vanishing gradients'")
 # %% [markdown]
 # **Question 3.** Which list contains only remedies for vanishing or exploding gradients in deep networks?
 #
-# a) ReLU-like activations, Xavier or He initialisation, normalisation layers, residual connections.
+# a) ReLU-like activations, He or Xavier initialisation, normalisation layers, residual connections.
 #
-# b) Sigmoid activations, a larger initial weight scale, more layers, and a larger learning rate.
+# b) Sigmoid activations, whose outputs stay in (0, 1) so no signal can blow up, and a larger weight scale.
 #
-# c) Removing the activations, initialising all weights to 0, and computing gradients numerically.
+# c) Initialising all weights to 0, so that no gradient can grow, and a larger learning rate for the first layers.
 #
-# d) More training epochs, a larger test set, and measuring the accuracy more often during training.
+# d) More epochs and a smaller learning rate, so that the tiny gradients have time to add up.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -874,9 +892,9 @@ check_choice("q3", q3, answer="a", reread="section 6, 'The other cures, in brief
 #
 # a) It is backprop's first step: the backward pass picks the starting weights that make the gradients well scaled.
 #
-# b) It matters only for the first step: backprop repairs any starting point, so later steps are the same anyway.
+# b) It matters only for the first step: backprop repairs any starting point anyway.
 #
-# c) It is a separate choice, made before training; backprop computes exact gradients for whatever weights it gets.
+# c) It is a separate choice, made before training; backprop gives exact gradients for any weights.
 #
 # d) With He or Xavier initialisation backprop's gradients are exact; with other choices they are approximations.
 
@@ -918,6 +936,51 @@ q5 = "b"
 check_choice("q5", q5)
 ### BEGIN HIDDEN TESTS
 check_choice("q5", q5, answer="b", reread="section 5, 'Dead ReLUs'")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 6.** A ReLU layer's outputs for a batch of 4 samples (rows) and 5 units (columns):
+#
+# ```
+# H = [[0.0, 0.7, 0.0, 0.0, 1.2],
+#      [0.0, 0.0, 0.0, 0.0, 0.3],
+#      [0.0, 0.1, 0.0, 0.0, 0.0],
+#      [0.0, 0.0, 2.0, 0.0, 0.0]]
+# ```
+#
+# What fraction of the layer's units is dead? Answer with a number between 0 and 1, within ±0.01.
+
+# %% nbgrader={"grade": false, "grade_id": "q6-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number, e.g. q6 = 0.5.
+q6 = None
+### BEGIN SOLUTION
+q6 = 0.4
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q6-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q6 is a number."""
+check_number("q6", q6)
+### BEGIN HIDDEN TESTS
+check_number("q6", q6, answer=0.4, atol=0.01, reread="section 5, 'Dead ReLUs': a unit is a column, dead if 0 for every sample")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 7 (revisits lesson 3).** A network with one hidden layer, $64 \to 50 \to 10$, is trained on
+# mini-batches of $N = 32$ digits, `X` of shape `(32, 64)`. What is the shape of `dW1`, the gradient of the
+# loss with respect to the first layer's weights?
+
+# %% nbgrader={"grade": false, "grade_id": "q7-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a shape, a tuple of sizes such as q7 = (3, 4).
+q7 = None
+### BEGIN SOLUTION
+q7 = (64, 50)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q7-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q7 is a shape."""
+check_shape("q7", q7)
+### BEGIN HIDDEN TESTS
+check_shape("q7", q7, answer=(64, 50), reread="lesson 3, section 2: dW = X.T @ dout has W's shape, whatever N")
 ### END HIDDEN TESTS
 
 # %% [markdown]

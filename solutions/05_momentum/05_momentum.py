@@ -11,8 +11,8 @@
 #
 # Backpropagation computes the gradient: how the loss changes with every weight. What we *do* with that gradient
 # is a separate decision, made by the **optimiser**, and it matters as much as the gradient itself. Since lesson 2
-# our optimiser has been the simplest one, $w \leftarrow w - \text{lr}\cdot\nabla L$. This lesson asks three
-# questions about it, and answers each with a measurement:
+# our optimiser has been the simplest one, $w \leftarrow w - \eta\cdot\nabla L$, with $\eta$ the learning rate.
+# This lesson asks three questions about it, and answers each with a measurement:
 #
 # - **How much data per step?** The whole training set (full batch), one example (stochastic), or a few dozen
 #   (mini-batch)?
@@ -28,7 +28,7 @@
 # - cut a shuffled training set into mini-batches, and compare full-batch, mini-batch and stochastic gradient
 #   descent by their loss per epoch and their time per epoch;
 # - derive momentum as an exponentially weighted sum of past gradients, with an effective step of
-#   $\text{lr}/(1-\beta)$, and code its update;
+#   $\eta/(1-\beta)$, and code its update;
 # - explain Nesterov momentum and the reformulation that uses the gradient at the stored point;
 # - write step decay for every step of a run, and measure how a decaying learning rate lowers the noise floor of
 #   mini-batch training;
@@ -45,7 +45,9 @@
 # body says `raise NotImplementedError()`: replace that line with your code, run the cell, then run the test cell
 # right below it. A test prints a ✓ line when your function is right; otherwise it tells you what looks wrong and
 # what to try. When the notebook is graded, the same checks run again with more inputs. There are 4 exercises
-# (11 points) and 5 short questions at the end (5 points): 16 points in all.
+# (11 points) and 7 short questions at the end (7 points): 18 points in all. Under each test cell,
+# `hints(...)` shows up to three folded hints, from a nudge to the full formula: open one level at a time,
+# only when you are stuck.
 
 # %%
 # %matplotlib inline
@@ -54,10 +56,10 @@ import numpy as np
 
 from backprop import optim
 from backprop.data import load_digits, standardize, train_test_split
-from backprop.grading import check
+from backprop.grading import check, hints
 from backprop.models import MLP
 from backprop.plots import plot_trajectories
-from backprop.quiz import check_choice, self_check
+from backprop.quiz import check_choice, check_number, self_check
 from backprop.surfaces import descend, ill_conditioned_quadratic, rosenbrock, two_minima
 from backprop.train import Trainer
 from backprop.widgets import optimizer_explorer, playground
@@ -133,6 +135,9 @@ check("minibatches", minibatches)
 ### BEGIN HIDDEN TESTS
 check("minibatches", minibatches, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("minibatches")
 
 # %% [markdown]
 # Your function on the digits' training set of lesson 3 (1,150 examples) with batches of 32: how many steps an
@@ -219,29 +224,29 @@ plt.show()
 # down a valley instead. It builds up speed while the slope keeps pointing the same way, and its inertia
 # smooths out bumps. **Momentum** gives the optimiser such a velocity $v$, which starts at 0:
 #
-# $$v_t = \beta\, v_{t-1} - \text{lr}\cdot g_t, \qquad w_t = w_{t-1} + v_t,$$
+# $$v_t = \beta\, v_{t-1} - \eta\cdot g_t, \qquad w_t = w_{t-1} + v_t,$$
 #
 # where $g_t = \nabla L(w_{t-1})$ is this step's gradient and $\beta \in [0, 1)$ (the "momentum", usually 0.9)
 # says how much of the old velocity survives each step. With $\beta = 0$ it is plain gradient descent.
 #
 # **Unroll the recursion** to see what $v$ is. With $v_0 = 0$,
 #
-# $$v_t = -\text{lr}\,\big(g_t + \beta\, g_{t-1} + \beta^2 g_{t-2} + \dots + \beta^{t-1} g_1\big)
-#       = -\text{lr}\sum_{k=0}^{t-1} \beta^k\, g_{t-k}:$$
+# $$v_t = -\eta\,\big(g_t + \beta\, g_{t-1} + \beta^2 g_{t-2} + \dots + \beta^{t-1} g_1\big)
+#       = -\eta\sum_{k=0}^{t-1} \beta^k\, g_{t-k}:$$
 #
 # an **exponentially weighted sum of all past gradients**, the most recent counting most. A gradient from $k$
 # steps ago still counts with weight $\beta^k$; for $\beta = 0.9$ the weights halve about every 7 steps.
 #
 # - **Where the gradient keeps its direction** ($g_t = g$ every step), the sum is a geometric series:
-#   $v_t \to -\text{lr}\, g\,(1 + \beta + \beta^2 + \dots) = -\dfrac{\text{lr}}{1-\beta}\, g$. The **effective
-#   step** is $\text{lr}/(1-\beta)$: 10 times larger than plain gradient descent's for $\beta = 0.9$.
+#   $v_t \to -\eta\, g\,(1 + \beta + \beta^2 + \dots) = -\dfrac{\eta}{1-\beta}\, g$. The **effective
+#   step** is $\eta/(1-\beta)$: 10 times larger than plain gradient descent's for $\beta = 0.9$.
 # - **Where the gradient flips sign every step** ($g, -g, g, \dots$), the terms alternate and mostly cancel:
-#   $|v| \to \dfrac{\text{lr}}{1+\beta}\,|g|$, about half a plain step for $\beta = 0.9$.
+#   $|v| \to \dfrac{\eta}{1+\beta}\,|g|$, about half a plain step for $\beta = 0.9$.
 #
 # So momentum speeds up along directions where the gradients agree from step to step, and damps directions where
 # they oscillate: exactly what a narrow valley needs.
 #
-# **Worked example.** $\text{lr} = 0.1$, $\beta = 0.9$, and a constant gradient $g = 1$: $v_1 = -0.1$,
+# **Worked example.** $\eta = 0.1$, $\beta = 0.9$, and a constant gradient $g = 1$: $v_1 = -0.1$,
 # $v_2 = 0.9 \cdot (-0.1) - 0.1 = -0.19$, $v_3 = -0.271$, and so on toward $-0.1/(1 - 0.9) = -1$.
 #
 # **The interface.** Every update rule in `backprop.optim` has the signature `update(w, dw, config) -> (next_w,
@@ -255,7 +260,7 @@ plt.show()
 # Write `sgd_momentum(w, dw, config)`:
 #
 # 1. read the old velocity, `config.get("velocity", np.zeros_like(w))` (there is none on the first step);
-# 2. compute the new one, $v = \beta v - \text{lr}\cdot dw$, with $\beta$ = `config["momentum"]` and lr =
+# 2. compute the new one, $v = \beta v - \eta\cdot dw$, with $\beta$ = `config["momentum"]` and $\eta$ =
 #    `config["learning_rate"]`;
 # 3. store it, `config["velocity"] = v`, and return `(w + v, config)`.
 #
@@ -265,8 +270,8 @@ plt.show()
 # - **Trap:** don't change `w` in place (`w += v`): return a new array. (Changing `config` is expected.)
 # - **Trap:** update the velocity *before* the step, and step with the new velocity.
 # - **Trap:** the learning rate is inside $v$ already; the step is `w + v`, not `w + lr * v`.
-# - **Convention:** other courses and libraries write $v = \beta v + \text{lr}\cdot dw$, $w = w - v$, or keep lr
-#   out of $v$ (PyTorch). This course's velocity is the step itself, $v = \beta v - \text{lr}\cdot dw$,
+# - **Convention:** other courses and libraries write $v = \beta v + \eta\cdot dw$, $w = w - v$, or keep $\eta$
+#   out of $v$ (PyTorch). This course's velocity is the step itself, $v = \beta v - \eta\cdot dw$,
 #   $w = w + v$: other code (and the check) reads `config["velocity"]` that way.
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-sgd-momentum", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -298,9 +303,12 @@ check("sgd_momentum", sgd_momentum)
 check("sgd_momentum", sgd_momentum, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("sgd_momentum")
+
 # %% [markdown]
 # The effective step, measured with your function: feed it the same gradient $g = 1$ for 60 steps, with
-# $\text{lr} = 0.1$. The velocity should settle at $-\text{lr}/(1-\beta)$ for every $\beta$.
+# $\eta = 0.1$. The velocity should settle at $-\eta/(1-\beta)$ for every $\beta$.
 
 # %% tags=["raises-exception"]
 for beta in (0.0, 0.5, 0.9):
@@ -317,9 +325,9 @@ for beta in (0.0, 0.5, 0.9):
 # than along ($x$). It is **ill-conditioned**, the shape that slows gradient descent down in real networks,
 # where some directions are far steeper than others. Its gradient is $(x,\ 20y)$.
 #
-# - Plain gradient descent is stable only if $\text{lr} < 2/20 = 0.1$, the steep direction's limit. Near that
+# - Plain gradient descent is stable only if $\eta < 2/20 = 0.1$, the steep direction's limit. Near that
 #   limit, each step overshoots across the valley and lands on the other wall: a zig-zag. Meanwhile each step
-#   along the valley is only $\text{lr}\cdot x$, a crawl.
+#   along the valley is only $\eta\cdot x$, a crawl.
 # - Momentum damps the zig-zag (those gradients flip sign) and accumulates speed along the valley (those agree).
 #
 # Both start at $(-10, 1)$ and make 50 steps: plain gradient descent with the largest sensible learning rate,
@@ -371,7 +379,7 @@ self_check(
 # move is already decided: the old velocity will carry $w$ to about $w + \beta v$ anyway. **Nesterov momentum**
 # looks ahead: it takes the gradient at that point instead,
 #
-# $$v_t = \beta v_{t-1} - \text{lr}\cdot \nabla L(w_{t-1} + \beta v_{t-1}), \qquad w_t = w_{t-1} + v_t.$$
+# $$v_t = \beta v_{t-1} - \eta\cdot \nabla L(w_{t-1} + \beta v_{t-1}), \qquad w_t = w_{t-1} + v_t.$$
 #
 # If the velocity is about to overshoot (carry $w$ past the bottom), the gradient at the look-ahead point already
 # points back, and the correction comes one step earlier.
@@ -386,15 +394,15 @@ self_check(
 #
 # So, with `w` now meaning the stored point:
 #
-# $$v_{\text{new}} = \beta\, v_{\text{prev}} - \text{lr}\cdot dw, \qquad
+# $$v_{\text{new}} = \beta\, v_{\text{prev}} - \eta\cdot dw, \qquad
 #   w \leftarrow w - \beta\, v_{\text{prev}} + (1 + \beta)\, v_{\text{new}}.$$
 #
 # Read it as: take back the last look-ahead ($-\beta v_\text{prev}$), make this step ($v_\text{new}$) and the next
 # look-ahead ($\beta v_\text{new}$). Expanding $v_\text{new}$ gives another common form of the same update,
-# $w \leftarrow w + \beta v_{\text{new}} - \text{lr}\cdot dw$. When training ends, the stored point is the
+# $w \leftarrow w + \beta v_{\text{new}} - \eta\cdot dw$. When training ends, the stored point is the
 # look-ahead point, which differs from $w$ by $\beta v$: a velocity near zero at convergence makes the two agree.
 #
-# **Worked example.** $\beta = 0.9$, $\text{lr} = 0.1$, $v_\text{prev} = -0.5$, $dw = 2$, $w = 1$:
+# **Worked example.** $\beta = 0.9$, $\eta = 0.1$, $v_\text{prev} = -0.5$, $dw = 2$, $w = 1$:
 # $v_\text{new} = -0.45 - 0.2 = -0.65$ and $w \leftarrow 1 + 0.45 - 1.235 = 0.215$; plain momentum would give
 # $1 - 0.65 = 0.35$.
 
@@ -402,7 +410,7 @@ self_check(
 # ### Exercise 3 · `nesterov` (3 points)
 #
 # Write `nesterov(w, dw, config)`, with the same interface as `sgd_momentum`: read `v_prev` (zeros on the first
-# step), compute `v_new` $= \beta v_\text{prev} - \text{lr}\cdot dw$, store `config["velocity"] = v_new`, and
+# step), compute `v_new` $= \beta v_\text{prev} - \eta\cdot dw$, store `config["velocity"] = v_new`, and
 # return `(w - β·v_prev + (1 + β)·v_new, config)`.
 #
 # - **Trap:** keep `v_prev` before you overwrite `config["velocity"]`: with `v_new` in both places the update
@@ -438,6 +446,9 @@ check("nesterov", nesterov)
 check("nesterov", nesterov, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("nesterov")
+
 # %% [markdown]
 # The narrow valley again, with a large $\beta = 0.9$ for both rules and learning rate 0.05, 100 steps from
 # $(-10, 1)$. With that much momentum, plain momentum overshoots the minimum at $x = 0$ far to the right before
@@ -461,15 +472,15 @@ plt.show()
 # improving at a **noise floor**, whose height grows with the learning rate. A **schedule** starts with a large
 # rate, to make fast progress early, and lowers it later, to settle. Two common ones, with epochs counted from 0:
 #
-# - **step decay**: multiply the rate by `drop` every `every` epochs, $\text{lr}_e = \text{lr}_0 \cdot
+# - **step decay**: multiply the rate by `drop` every `every` epochs, $\eta_e = \eta_0 \cdot
 #   \text{drop}^{\lfloor e / \text{every} \rfloor}$;
-# - **exponential decay**: multiply it by `decay` every epoch, $\text{lr}_e = \text{lr}_0 \cdot \text{decay}^e$.
+# - **exponential decay**: multiply it by `decay` every epoch, $\eta_e = \eta_0 \cdot \text{decay}^e$.
 #
 # `backprop.optim` has both (`step_decay(epoch, lr0, drop, every)` and `exponential_decay(epoch, lr0, decay)`),
 # and `Trainer(..., lr_schedule="step", schedule_config={...})` applies one at the start of each epoch. Within an
 # epoch, every step uses the same rate.
 #
-# **Worked example.** $\text{lr}_0 = 0.1$, drop 0.5, every 2 epochs, 3 steps per epoch, 5 epochs: epochs 0–1 train
+# **Worked example.** $\eta_0 = 0.1$, drop 0.5, every 2 epochs, 3 steps per epoch, 5 epochs: epochs 0–1 train
 # at 0.1, epochs 2–3 at 0.05, epoch 4 at 0.025; step by step that is three 0.1s, three more 0.1s, six 0.05s and
 # three 0.025s, 15 numbers.
 
@@ -512,6 +523,9 @@ check("lr_per_step", lr_per_step)
 ### BEGIN HIDDEN TESTS
 check("lr_per_step", lr_per_step, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("lr_per_step")
 
 # %% [markdown]
 # ### Measuring the noise floor
@@ -598,7 +612,7 @@ optimizer_explorer(ill_conditioned_quadratic(), sgd_momentum, learning_rate=0.05
 # point near $x = 0.08$ (a maximum along $x$, a minimum along $y$).
 #
 # **Where plain gradient descent stops.** From $(2, 1)$, on the local minimum's side, plain gradient descent
-# (lr 0.05) walks downhill into the nearest valley and stays there. Your momentum (lr 0.05, $\beta = 0.9$)
+# ($\eta = 0.05$) walks downhill into the nearest valley and stays there. Your momentum ($\eta = 0.05$, $\beta = 0.9$)
 # arrives in that valley with speed, rolls up the other side and over the saddle, and settles in the deeper one.
 
 # %% tags=["raises-exception"]
@@ -661,7 +675,7 @@ for label, rule, config in [("gradient descent", optim.sgd, {"learning_rate": 0.
 # Finally the real test: the digits network of lesson 3, trained with mini-batches of 64, learning rate 0.01, for
 # 30 epochs, once with plain SGD and once with SGD + momentum ($\beta = 0.9$), from the same starting weights. We
 # count the epochs each needs to reach 90 % validation accuracy. A third run, plain SGD with learning rate 0.1,
-# asks a fair question: how much of momentum's gain is just its 10× larger effective step $\text{lr}/(1-\beta)$?
+# asks a fair question: how much of momentum's gain is just its 10× larger effective step $\eta/(1-\beta)$?
 
 # %%
 target = 0.90
@@ -773,10 +787,10 @@ plt.show()
 # %% [markdown]
 # ## 8. Check your understanding
 #
-# Five questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
-# `raise NotImplementedError()` with your answer, a single letter in quotes, e.g. `q1 = "a"`. The test under
-# each answer only checks that your answer is one of the options; whether it is right is checked when the
-# notebook is graded.
+# Seven questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
+# `raise NotImplementedError()` with your answer: for questions 1 to 5 a single letter in quotes, e.g.
+# `q1 = "a"`; for questions 6 and 7 a number (no quotes), e.g. `q6 = 0.5`. The test under each answer only
+# checks its form (one of the options, or a number); whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
 # **Question 1.** Mini-batch gradient descent and momentum are often combined with backpropagation. What do they
@@ -812,7 +826,7 @@ check_choice("q1", q1, answer="a", reread="the introduction and section 2, 'Mome
 #
 # b) Many cheap, noisy but unbiased steps per epoch get further per second than a few exact ones.
 #
-# c) It needs no learning rate at all, because the noise of the batches sets the size of each step.
+# c) It needs no learning rate at all: the noise of the batches sets the step.
 #
 # d) It uses every example several times in each epoch, so the network effectively sees more data.
 
@@ -836,11 +850,11 @@ check_choice("q2", q2, answer="b", reread="section 1, 'Full batch, mini-batches 
 #
 # a) It measures how curved the valley is in each direction and divides every step by that curvature.
 #
-# b) It evaluates the gradient at several nearby points and steps along the smallest one of them.
+# b) Its velocity makes every step longer, in all directions alike, so it crosses the valley in fewer steps.
 #
-# c) Along the valley the gradients agree and its velocity grows; across it they flip sign and cancel.
+# c) Along the valley the gradients agree and add up; across it they flip sign and cancel.
 #
-# d) It raises the learning rate whenever the loss goes down and lowers it when the loss goes up.
+# d) It raises the learning rate while the loss falls, and lowers it when it rises.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -861,11 +875,11 @@ check_choice("q3", q3, answer="c", reread="section 2, 'Momentum: a velocity' and
 #
 # a) Backpropagation computes the wrong gradient near a local minimum, which is why training stops there.
 #
-# b) Local minima only happen with sigmoid activations; a network of ReLUs never has any of them.
+# b) Local minima only happen with sigmoids; a ReLU network never has any.
 #
 # c) With a small enough learning rate, plain gradient descent always ends in the global minimum.
 #
-# d) Gradient descent only sees the local slope, so it can stop in a local minimum; momentum sometimes helps.
+# d) It follows only the local slope, so it can stop in one; momentum sometimes carries it over.
 
 # %% nbgrader={"grade": false, "grade_id": "q4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -885,11 +899,11 @@ check_choice("q4", q4, answer="d", reread="section 6, 'Local minima and saddle p
 # **Question 5.** With a constant learning rate, the loss of mini-batch training stops improving at some level.
 # What does decaying the learning rate do?
 #
-# a) Smaller steps shrink the jitter that noisy mini-batch gradients cause, so the loss settles lower.
+# a) Smaller steps shrink the jitter of the noisy mini-batch steps, so the loss settles lower.
 #
 # b) It removes the noise from the mini-batch gradients, so that late in training they become exact.
 #
-# c) It raises the learning rate as training goes on, so that the last epochs move faster.
+# c) It only saves time: the late steps are smaller, but the loss ends where it would have anyway.
 #
 # d) It removes local minima, because the smaller steps can no longer enter a narrow valley.
 
@@ -908,13 +922,50 @@ check_choice("q5", q5, answer="a", reread="section 4, 'Measuring the noise floor
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# **Question 6.** SGD with momentum, $\beta = 0.8$ and $\eta = 0.1$, on a single weight. The velocity starts
+# at 0; the first step's gradient is $dw = 3$, the second step's $dw = 1$. What is the velocity $v$ after the
+# second step (with its sign)? Answer within ±0.001.
+
+# %% nbgrader={"grade": false, "grade_id": "q6-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number, e.g. q6 = 0.5.
+q6 = None
+### BEGIN SOLUTION
+q6 = -0.34
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q6-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q6 is a number."""
+check_number("q6", q6)
+### BEGIN HIDDEN TESTS
+check_number("q6", q6, answer=-0.34, atol=1e-3, reread="section 2, 'Momentum: a velocity': v = beta v - eta dw, step by step")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 7 (revisits lesson 4).** A ReLU layer has `fan_in = 50` inputs and `fan_out = 20` units. What
+# standard deviation does He initialisation draw its weights with? Answer within ±0.001.
+
+# %% nbgrader={"grade": false, "grade_id": "q7-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number, e.g. q7 = 0.5.
+q7 = None
+### BEGIN SOLUTION
+q7 = 0.2
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q7-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q7 is a number."""
+check_number("q7", q7)
+### BEGIN HIDDEN TESTS
+check_number("q7", q7, answer=0.2, atol=1e-3, reread="lesson 4, section 6: He's variance is 2 / fan_in, its std the square root")
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## 9. Summary
 #
 # - **Batch size**: full batch gives exact but few steps; SGD ($B = 1$) many steps, each very noisy and slow in
 #   Python; **mini-batches** are the practical middle. An epoch shuffles once and uses every example exactly once,
 #   the last batch possibly shorter.
-# - **Momentum** keeps a velocity, $v \leftarrow \beta v - \text{lr}\cdot dw$, $w \leftarrow w + v$: an
-#   exponentially weighted sum of past gradients, with an effective step of $\text{lr}/(1-\beta)$ where they agree
+# - **Momentum** keeps a velocity, $v \leftarrow \beta v - \eta\cdot dw$, $w \leftarrow w + v$: an
+#   exponentially weighted sum of past gradients, with an effective step of $\eta/(1-\beta)$ where they agree
 #   and damping where they flip sign. Its state lives in `config`, passed from step to step.
 # - **Nesterov momentum** takes the gradient at the look-ahead point; storing that point gives the update
 #   $w \leftarrow w - \beta v_\text{prev} + (1+\beta) v_\text{new}$ with the ordinary gradient.

@@ -40,7 +40,9 @@
 # body says `raise NotImplementedError()`: replace that line with your code, run the cell, then run the test cell
 # right below it. A test prints a ✓ line when your function is right; otherwise it tells you what looks wrong and
 # what to try. When the notebook is graded, the same checks run again with more inputs. There are 6 exercises
-# (12 points) and 5 short questions at the end (5 points): 17 points in all.
+# (12 points) and 7 short questions at the end (7 points): 19 points in all. Under each test cell,
+# `hints(...)` shows up to three folded hints, from a nudge to the full formula: open one level at a time,
+# only when you are stuck.
 
 # %%
 # %matplotlib inline
@@ -52,14 +54,14 @@ import numpy as np
 
 from backprop.data import load_digits, standardize, train_test_split
 from backprop.gradcheck import grad_check
-from backprop.grading import check
+from backprop.grading import check, hints
 from backprop.models import MLP
 from backprop.normalization import (
     batchnorm_backward_alt,
     batchnorm_forward as reference_batchnorm_forward,
     layernorm_forward,
 )
-from backprop.quiz import check_choice, self_check
+from backprop.quiz import check_choice, check_number, check_shape, self_check
 from backprop.train import Trainer, TrainingDiverged
 from backprop.widgets import playground
 
@@ -256,6 +258,9 @@ check("batchnorm_forward", batchnorm_forward)
 check("batchnorm_forward", batchnorm_forward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("batchnorm_forward")
+
 # %% [markdown]
 # Your layer on the drifted network of section 1. Its last hidden affine layer's outputs (layer 9, before the
 # ReLU, over the training set) have drifted: each of its 64 features has its own mean and spread, far from 0
@@ -368,6 +373,10 @@ check("batchnorm_backward", batchnorm_backward)
 ### BEGIN HIDDEN TESTS
 check("batchnorm_backward", batchnorm_backward, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("batchnorm_backward")
+
 
 # %% [markdown]
 # ### The gradient check
@@ -625,6 +634,9 @@ check("layernorm_backward", layernorm_backward)
 check("layernorm_backward", layernorm_backward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("layernorm_backward")
+
 # %% [markdown]
 # Your layer norm backward pass, gradient-checked against the package's forward pass, including on a batch of
 # a single sample, which batch norm can't even run in train mode:
@@ -859,7 +871,7 @@ show_fit("no regularisation", plain_fit)
 #   \frac{\partial}{\partial W}\Big(\frac{\lambda}{2} \sum W^2\Big) = \lambda W .$$
 #
 # The $\frac12$ is there to cancel the 2 of the derivative. In a gradient descent step the penalty's part is
-# $W \leftarrow W - \text{lr}\,\lambda W = (1 - \text{lr}\,\lambda)\, W$: every step shrinks every weight by the
+# $W \leftarrow W - \eta\,\lambda W = (1 - \eta\,\lambda)\, W$: every step shrinks every weight by the
 # same *factor*, hence the name **weight decay**. Only a weight that the data keeps pushing stays large. Small
 # weights make a smoother function, which can't bend around every single training example. Biases (and batch
 # norm's $\gamma$, $\beta$) are usually not penalised: they shift and scale, but don't make the function wigglier.
@@ -903,9 +915,12 @@ check("l2_penalty", l2_penalty)
 check("l2_penalty", l2_penalty, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("l2_penalty")
+
 # %% [markdown]
 # L2 against L1 on four weights, $(2, 0.5, 0.05, -1)$, pushed by the penalty alone for 100 steps (learning rate
-# 0.1, $\lambda = 0.1$). The L2 steps use your `dW`. The L1 steps subtract $\text{lr}\,\lambda = 0.01$ from each
+# 0.1, $\lambda = 0.1$). The L2 steps use your `dW`. The L1 steps subtract $\eta\,\lambda = 0.01$ from each
 # weight's size and stop at zero (a step that would cross zero lands on it), the usual way L1 is applied.
 
 # %% tags=["raises-exception"]
@@ -1006,6 +1021,10 @@ check("dropout_forward", dropout_forward)
 check("dropout_forward", dropout_forward, hidden=True)
 ### END HIDDEN TESTS
 
+# %%
+hints("dropout_forward")
+
+
 # %% [markdown]
 # ### Exercise 6 · `dropout_backward` (1 point)
 #
@@ -1036,6 +1055,9 @@ check("dropout_backward", dropout_backward)
 ### BEGIN HIDDEN TESTS
 check("dropout_backward", dropout_backward, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("dropout_backward")
 
 # %% [markdown]
 # Your dropout on a $1000 \times 100$ array of ones: the fraction of units kept should be about $1 - p$, and,
@@ -1089,10 +1111,11 @@ for label in ("L2, lambda 0.03", "dropout, p 0.7"):
 # %% [markdown]
 # ## 8. Check your understanding
 #
-# Five questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
-# `raise NotImplementedError()` with your answer, a single letter in quotes, e.g. `q1 = "a"`. The test under
-# each answer only checks that your answer is one of the options; whether it is right is checked when the
-# notebook is graded.
+# Seven questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
+# `raise NotImplementedError()` with your answer: for questions 1 to 5 a single letter in quotes, e.g.
+# `q1 = "a"`; for question 6 a shape, a tuple of sizes, e.g. `q6 = (3, 4)`; for question 7 a number (no
+# quotes), e.g. `q7 = 0.5`. The test under each answer only checks its form (one of the options, a shape, a
+# number); whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
 # **Question 1.** A network reaches 100 % accuracy on its training set but only 77 % on new data. What is the
@@ -1100,9 +1123,9 @@ for label in ("L2, lambda 0.03", "dropout, p 0.7"):
 #
 # a) Underfitting: the network is too small for the data, so it should get more layers and more epochs.
 #
-# b) Overfitting: it memorised its training set, noise included; regularise it (L2, dropout) or add data.
+# b) Overfitting: it memorised its training set; regularise it (L2, dropout) or add data.
 #
-# c) Wrong gradients: backpropagation has a bug, which a gradient check on the training set would show.
+# c) Wrong gradients: a gradient check on the training set would show the bug.
 #
 # d) A learning rate that is too small: a larger one would carry the training accuracy over to new data.
 
@@ -1123,13 +1146,13 @@ check_choice("q1", q1, answer="b", reread="section 7, 'Regularisation: when a ne
 # %% [markdown]
 # **Question 2.** What do the L1 and L2 penalties do to a network's weights?
 #
-# a) Both make every weight exactly zero after enough steps, so the network ends up with fewer layers.
+# a) Both set every weight to exactly zero after enough steps, whatever the data.
 #
 # b) Both add random noise to the weights at each step, which keeps the network from memorising examples.
 #
-# c) L2 rescales the inputs of each layer to mean 0, and L1 rescales them to a standard deviation of 1.
+# c) They change only the loss that is reported; the gradients, and so the weights, are as without them.
 #
-# d) Both penalise large weights; L2 shrinks each weight by a factor, and L1 drives many of them to exactly 0.
+# d) Both penalise large weights: L2 shrinks each by a factor, L1 drives many to exactly 0.
 
 # %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1148,13 +1171,13 @@ check_choice("q2", q2, answer="d", reread="section 7, 'L2: weight decay'")
 # %% [markdown]
 # **Question 3.** Why does dropout reduce overfitting, and what happens to it at test time?
 #
-# a) Random units are switched off in each training step, so none can rely on others; at test time all are used.
+# a) Each step trains a random sub-network, so no unit can rely on another; at test all units are used.
 #
-# b) It removes the units with the smallest weights for good, which makes the trained network simpler to run.
+# b) It removes the units with the smallest weights for good, making the network smaller.
 #
 # c) It switches off random training examples in each epoch; at test time the same examples are left out again.
 #
-# d) Random units are switched off at test time, so that the predictions average over many sub-networks.
+# d) Random units are switched off at test time too, so that the predictions average over many sub-networks.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1173,13 +1196,13 @@ check_choice("q3", q3, answer="a", reread="section 7, 'Dropout'")
 # %% [markdown]
 # **Question 4.** Why can a deep network with batch normalisation usually train with a much larger learning rate?
 #
-# a) Batch norm divides every gradient by the batch size, so each step is smaller than the learning rate says.
+# a) Batch norm divides every gradient by the batch size, so the steps are smaller.
 #
-# b) Batch norm removes the need for backpropagation in the hidden layers, so fewer gradients can go wrong.
+# b) Batch norm normalises the gradients of the hidden layers, so that every step has the same size.
 #
-# c) Each layer's inputs are brought back to a steady mean and spread at every step, so updates can't blow up.
+# c) Each layer's inputs keep a steady mean and spread at every step, so larger updates can't blow up.
 #
-# d) Batch norm stores the best weights seen so far and restores them whenever the training loss goes up.
+# d) Batch norm clips every gradient to unit length before the update, so no step can ever get too large.
 
 # %% nbgrader={"grade": false, "grade_id": "q4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -1218,6 +1241,43 @@ q5 = "d"
 check_choice("q5", q5)
 ### BEGIN HIDDEN TESTS
 check_choice("q5", q5, answer="d", reread="section 5, 'Layer normalisation'")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 6.** Batch normalisation after a layer whose outputs `x` have shape `(N, D) = (32, 100)`. What is
+# the shape of `dgamma`, the gradient of the loss with respect to the scale $\gamma$?
+
+# %% nbgrader={"grade": false, "grade_id": "q6-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a shape, a tuple of sizes such as q6 = (3, 4).
+q6 = None
+### BEGIN SOLUTION
+q6 = (100,)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q6-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q6 is a shape."""
+check_shape("q6", q6)
+### BEGIN HIDDEN TESTS
+check_shape("q6", q6, answer=(100,), reread="section 3: gamma has one entry per feature, and so has its gradient")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 7 (revisits lesson 5).** SGD with momentum $\beta = 0.8$ is fed the same gradient $g$ at every
+# step. Its velocity settles at a multiple of plain gradient descent's step $-\eta g$. Which multiple? Answer
+# within ±0.01.
+
+# %% nbgrader={"grade": false, "grade_id": "q7-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number, e.g. q7 = 0.5.
+q7 = None
+### BEGIN SOLUTION
+q7 = 5.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q7-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q7 is a number."""
+check_number("q7", q7)
+### BEGIN HIDDEN TESTS
+check_number("q7", q7, answer=5.0, atol=0.01, reread="lesson 5, section 2: the effective step is eta / (1 - beta)")
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -36,13 +36,15 @@
 # **How this notebook works.** Run the cells from top to bottom (Shift+Enter). There are three kinds of answers:
 # - **Letters.** In an answer cell, replace the two lines `# YOUR CODE HERE` and `raise NotImplementedError()`
 #   with your answer, a single letter in quotes, e.g. `q1 = "a"`. The test below only checks that your answer is
-#   one of the options; whether it is right is checked when the notebook is graded.
+#   one of the options; whether it is right is checked when the notebook is graded. Quiz question 6 asks for a
+#   number instead (no quotes), e.g. `q6 = 0.5`.
 # - **Written answers.** Double-click a cell that says *YOUR ANSWER HERE*, replace that text with your answer,
 #   and run the cell (Shift+Enter) to display it. Your instructor grades these by hand.
-# - **The capstone** is a function, checked like the exercises of earlier lessons.
+# - **The capstone** is a function, checked like the exercises of earlier lessons. Under its check,
+#   `hints("train_capstone")` shows three folded hints, from the lessons to use to a recipe to start from.
 #
-# Points: 5 quiz questions (5), 3 review questions (9, by hand), the analogy (4, by hand), 7 true/false items
-# (7), 3 matching items (3) and the capstone (5): 33 points in all, 20 of them graded automatically.
+# Points: 6 quiz questions (6), 3 review questions (9, by hand), the analogy (4, by hand), 7 true/false items
+# (7), 3 matching items (3) and the capstone (5): 34 points in all, 21 of them graded automatically.
 
 # %%
 # %matplotlib inline
@@ -52,9 +54,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from backprop.data import load_digits, standardize, train_test_split
-from backprop.grading import check
+from backprop.grading import check, hints
 from backprop.models import MLP
-from backprop.quiz import check_choice
+from backprop.quiz import check_choice, check_number
 from backprop.scalar import Value
 from backprop.train import Trainer
 from backprop.widgets import playground
@@ -76,7 +78,7 @@ rng = np.random.default_rng(7)
 #    by its *local* derivatives (the chain rule), and hands `dx` to the layer before it, keeping `dW` and `db`
 #    for its own parameters. One backward pass gives the gradient of every parameter, for about the cost of a
 #    forward pass (lesson 1).
-# 4. **Update.** An optimiser turns the gradients into a step: $w \leftarrow w - \text{lr}\cdot\partial L/\partial
+# 4. **Update.** An optimiser turns the gradients into a step: $w \leftarrow w - \eta\cdot\partial L/\partial
 #    w$ for plain gradient descent, or with a velocity for momentum (lesson 5).
 #
 # Before the first step, the weights get their starting values (the initialisation, lesson 4); after training,
@@ -126,34 +128,34 @@ plt.show()
 # %% [markdown]
 # ## 2. Quiz: what backpropagation is for
 #
-# Five questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
-# `raise NotImplementedError()` with your answer, a single letter in quotes, e.g. `q1 = "a"`. The test under
-# each answer only checks that your answer is one of the options; whether it is right is checked when the
-# notebook is graded.
+# Six questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
+# `raise NotImplementedError()` with your answer: for questions 1 to 5 a single letter in quotes, e.g.
+# `q1 = "a"`; for question 6 a number (no quotes), e.g. `q6 = 0.5`. The test under each answer only checks its
+# form (one of the options, or a number); whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
 # **Question 1.** What is backpropagation's main job when a neural network is trained?
 #
 # a) To decide, before training starts, how many layers the network gets and how wide each one is.
 #
-# b) To find how the error depends on every weight, so that the weights can be changed to reduce it.
+# b) To invent extra training examples, by shifting and distorting the images the network already has.
 #
 # c) To clean and rescale the training data, so that every input reaches the network on one scale.
 #
-# d) To invent extra training examples, by shifting and distorting the images the network already has.
+# d) To find how the error depends on every weight, so that the weights can be changed to reduce it.
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
 q1 = None
 ### BEGIN SOLUTION
-q1 = "b"
+q1 = "d"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q1-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 """Check that q1 is one of the options."""
 check_choice("q1", q1)
 ### BEGIN HIDDEN TESTS
-check_choice("q1", q1, answer="b", reread="section 1, 'The whole algorithm on one page'")
+check_choice("q1", q1, answer="d", reread="section 1, 'The whole algorithm on one page'")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -161,37 +163,36 @@ check_choice("q1", q1, answer="b", reread="section 1, 'The whole algorithm on on
 #
 # a) Change the weights first, then run the inputs forward, then measure the error at the input layer.
 #
-# b) Measure the error, carry it forward from the inputs to the outputs, then change the weights.
+# b) Run the inputs forward, measure the error, pass its gradient back, update the weights.
 #
 # c) Run the inputs forward, measure the error, nudge the weights at random, keep the nudge if it helped.
 #
-# d) Run the inputs forward, measure the error, pass its gradient back layer by layer, update the weights.
+# d) Measure the error, carry it from the inputs to the outputs, then change the weights.
 
 # %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
 q2 = None
 ### BEGIN SOLUTION
-q2 = "d"
+q2 = "b"
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q2-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 """Check that q2 is one of the options."""
 check_choice("q2", q2)
 ### BEGIN HIDDEN TESTS
-check_choice("q2", q2, answer="d", reread="section 1, 'The whole algorithm on one page'")
+check_choice("q2", q2, answer="b", reread="section 1, 'The whole algorithm on one page'")
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # **Question 3.** Why does backpropagation matter so much for deep learning?
 #
-# a) It gives the gradient of every weight for about the cost of one extra pass, so big networks can be trained.
+# a) One backward pass, about the cost of a forward one, gives the gradient of every weight.
 #
-# b) It guarantees that training ends in the lowest possible loss, whatever the network and the data.
+# b) It guarantees that training ends in the lowest possible loss.
 #
 # c) It lets a network learn from raw inputs alone, so that nobody has to label any training examples.
 #
-# d) It makes the cost of training independent of the number of weights, so a huge network trains as fast as a
-# small one.
+# d) It makes training cost independent of the number of weights, so huge networks train as fast as small.
 
 # %% nbgrader={"grade": false, "grade_id": "q3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -214,9 +215,9 @@ check_choice("q3", q3, answer="a", reread="lesson 1, section 6, 'Why trace the e
 #
 # b) It moves each new example closer to the training examples before the network is asked to classify it.
 #
-# c) It lowers the error over many varied examples, so the weights capture patterns that new data share too.
+# c) It lowers the error on many varied examples, so the weights catch patterns new data share.
 #
-# d) It works out how many layers the task needs, so the network always has exactly the right capacity.
+# d) It works out how many layers the task needs, so capacity is always right.
 
 # %% nbgrader={"grade": false, "grade_id": "q4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -258,6 +259,25 @@ check_choice("q5", q5, answer="b", reread="section 1: what the backward pass com
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# **Question 6 (revisits lesson 5).** The capstone's starting recipe (section 7) trains for 24 epochs,
+# counted from 0, with step decay (lesson 5, section 4): learning rate 0.05, multiplied by `drop = 0.2` every 8
+# epochs. At what learning rate does its last epoch train? Answer within ±0.0001.
+
+# %% nbgrader={"grade": false, "grade_id": "q6-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number, e.g. q6 = 0.5.
+q6 = None
+### BEGIN SOLUTION
+q6 = 0.002
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q6-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q6 is a number."""
+check_number("q6", q6)
+### BEGIN HIDDEN TESTS
+check_number("q6", q6, answer=0.002, atol=1e-4, reread="lesson 5, section 4: epoch 23 has had 23 // 8 = 2 drops")
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## 3. Review questions: written answers
 #
 # Three short answers, graded by hand. Write them in your own words, in full sentences; the numbers of sentences
@@ -277,7 +297,7 @@ check_choice("q5", q5, answer="b", reread="section 1: what the backward pass com
 # rule: it multiplies that gradient by its local derivatives, computed from the values it stored in the forward
 # pass, which gives the gradients of its own weights and of its input; the latter goes on to the layer before.
 # After one backward pass every weight has its gradient $\partial L/\partial w$. Backpropagation stops there: an
-# optimiser then moves each weight a small step against its gradient, $w \leftarrow w - \text{lr}\cdot\partial
+# optimiser then moves each weight a small step against its gradient, $w \leftarrow w - \eta\cdot\partial
 # L/\partial w$ (or with momentum), and repeating this over many mini-batches lowers the loss. That is the
 # learning.
 #
@@ -718,6 +738,9 @@ check("train_capstone", train_capstone)
 ### BEGIN HIDDEN TESTS
 check("train_capstone", train_capstone, hidden=True)
 ### END HIDDEN TESTS
+
+# %%
+hints("train_capstone")
 
 # %% [markdown]
 # **Where your network still goes wrong.** On the left, the confusion matrix of your predictions: row = the true

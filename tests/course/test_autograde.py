@@ -4,16 +4,19 @@ Every lesson of the course is released, collected and graded in one nbgrader run
 commands take a glob of assignments), so the class is graded once and every test reads it.
 `backprop-course autograde` grades the solution and the untouched release of every lesson in
 the sandbox (test_autograde_lessons.py); this class shows that nbgrader's own `autograde` and
-`generate_feedback` agree with it, grading each notebook once. Students, per lesson:
+`generate_feedback` agree with it, grading each notebook once (and the solution nowhere:
+the sandboxed run grades it). Students, per lesson:
 - mistake: the solution with one exercise written as a known mistake -> loses that exercise
            and only that one (so every other graded cell of the solution gets full marks
            from nbgrader too), and sees the mistake's message in the feedback;
-- solver and blank, in a lesson with no known mistake (lesson 7's open-ended capstone):
-           full marks, and 0 everywhere with no crash;
+- shortfall and blank, in a lesson with no known mistake (lesson 7's open-ended capstone):
+           an answer that falls short of the capstone's criterion loses it, sees why, and
+           gets every other point; the untouched release gets 0 everywhere, with no crash;
 and, in lesson 1 only (nbgrader interrupts a loop the same way in every lesson):
 - looper:  one exercise loops forever              -> stopped by the timeout, the rest graded
 Nobody's feedback shows a hidden test. Written answers (lesson 7) are manually graded
-answer cells: nbgrader must flag the solver's for a human and give them no automatic score.
+answer cells: nbgrader must flag the solution's (kept by the shortfall student) for a human
+and give them no automatic score.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from backprop.course.folders import lesson_ids
-from backprop.grading import REGISTRY
+from backprop.grading import REGISTRY, cases_for
 from tests.conftest import ROOT, hidden_test_lines, run_tool
 
 pytestmark = pytest.mark.slow
@@ -95,11 +98,17 @@ def _students(root, lesson: str) -> dict[str, dict]:
     source = nbformat.read(root / "solutions" / lesson / f"{lesson}.ipynb", as_version=4)
     release = nbformat.read(root / "lessons" / lesson / f"{lesson}.ipynb", as_version=4)
     exercises = _graded_exercises(lesson)
-    first, second = exercises[0], exercises[-1] if len(exercises) > 1 else exercises[0]
+    functions = [e for e in exercises if REGISTRY[e].harness is None]  # not a class to write
+    first, second = exercises[0], functions[-1]
     mistake = REGISTRY[first].mistakes[0] if REGISTRY[first].mistakes else None
     students = {}
-    if mistake is None:  # "mistake" would be the solution: grade the solution itself
-        students = {"solver": source, "blank": release}
+    if mistake is None:
+        # An open-ended exercise (the capstone): a submission that falls short of its
+        # criterion, predicting one class for every image, costs no training; beside it,
+        # the untouched release.
+        shortfall = nbformat.from_dict(source)
+        _replace_definition(shortfall, first, SHORTFALL[first])
+        students = {"shortfall": shortfall, "blank": release}
     else:
         with_mistake = nbformat.from_dict(source)
         _replace_definition(with_mistake, first, (
@@ -120,7 +129,24 @@ def _students(root, lesson: str) -> dict[str, dict]:
         nbformat.write(nb, folder / f"{lesson}.ipynb")
     return {"lesson": lesson, "source": source, "students": list(students),
             "manual_ids": _manual_ids(source), "first": first, "second": second,
-            "mistake": mistake}
+            "mistake": mistake, "shortfall": _shortfall_message(first) if not mistake else None}
+
+
+# An answer to each open-ended exercise that runs at once and falls short of its criterion.
+SHORTFALL = {"train_capstone": (
+    "import numpy as np\n\n"
+    "def train_capstone(X_train, y_train, X_test):\n"
+    "    return np.zeros(len(X_test), dtype=int)\n")}
+
+
+def _shortfall_message(exercise_id: str) -> str:
+    """What the open-ended exercise's criterion says of the SHORTFALL answer (visible case)."""
+    case = cases_for(exercise_id, hidden=False)[0]
+    namespace: dict = {}
+    exec(SHORTFALL[exercise_id], namespace)  # our own answer above, not a student's
+    message = REGISTRY[exercise_id].accept(case, (namespace[exercise_id](*case.args),))
+    assert message, "the shortfall answer should fall short"
+    return message
 
 
 def _nbgrader(root, *args: str) -> None:
@@ -145,10 +171,8 @@ def graded_class(tmp_path_factory):
               "--CourseDirectory.student_id_exclude=looper")
     _nbgrader(root, "autograde", LOOP_LESSON, "--force", "--student=looper",
               f"--Execute.timeout={LOOPER_TIMEOUT}")
-    # Feedback for everyone who fails something (a solver's page has no traceback to leak).
-    _nbgrader(root, "generate_feedback", "*", "--force",
-              "--CourseDirectory.student_id_exclude=solver")
-    assert not (root / "feedback" / "solver").exists()
+    # Feedback for everyone: each of them fails something.
+    _nbgrader(root, "generate_feedback", "*", "--force")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", course_id="backprop-workbook") as gb:
         for lesson, plan in plans.items():
             manual_ids, grades, manual = plan["manual_ids"], {}, {}
@@ -161,7 +185,7 @@ def graded_class(tmp_path_factory):
             plan["grades"], plan["manual"] = grades, manual
             plan["feedback"] = {
                 student: (root / "feedback" / student / lesson / f"{lesson}.html").read_text()
-                for student in grades if student != "solver"}
+                for student in grades}
     return plans
 
 
@@ -183,25 +207,33 @@ def by_lesson(lessons: list[str]):
     return pytest.mark.parametrize("graded", lessons, indirect=True)
 
 
+def assert_only_that_exercise_is_lost(graded, student: str, exercise_id: str) -> None:
+    """The student's check of exercise_id got 0, and every other graded cell full marks."""
+    grades = graded["grades"][student]
+    cell = _test_cell_id(graded["source"], exercise_id)
+    assert grades[cell][0] == 0
+    others = {name: g for name, g in grades.items() if name != cell and g[0] != g[1]}
+    assert not others, f"other cells lost points: {others}"
+
+
 @by_lesson(WITHOUT_MISTAKE)
-def test_the_solution_gets_full_marks(graded):
-    grades = graded["grades"]["solver"]
-    lost = {name: g for name, g in grades.items() if g[0] != g[1]}
-    assert not lost, f"points lost by the solution: {lost}"
+def test_an_answer_short_of_the_criterion_loses_that_exercise_and_says_why(graded):
+    assert_only_that_exercise_is_lost(graded, "shortfall", graded["first"])
+    assert graded["shortfall"] in _text(graded["feedback"]["shortfall"])
 
 
 @by_lesson(WITHOUT_MISTAKE)
 def test_the_untouched_release_gets_zero_everywhere(graded):
     grades = graded["grades"]["blank"]
-    assert set(grades) == set(graded["grades"]["solver"])
+    assert set(grades) == set(graded["grades"]["shortfall"])
     assert {name: score for name, (score, _) in grades.items() if score != 0} == {}
 
 
 @by_lesson([lesson for lesson in WITHOUT_MISTAKE if _has_written_answers(lesson)])
 def test_written_answers_need_a_human_and_get_no_automatic_score(graded):
     manual = graded["manual"]
-    assert set(manual["solver"]) == graded["manual_ids"]
-    for name, (auto_score, needs_manual) in manual["solver"].items():
+    assert set(manual["shortfall"]) == graded["manual_ids"]  # the solution's written answers
+    for name, (auto_score, needs_manual) in manual["shortfall"].items():
         assert needs_manual and auto_score is None, (name, auto_score, needs_manual)
     # nbgrader scores an answer cell left as it was handed out 0, with nothing to read.
     for name, (auto_score, needs_manual) in manual["blank"].items():
@@ -210,21 +242,14 @@ def test_written_answers_need_a_human_and_get_no_automatic_score(graded):
 
 @by_lesson(WITH_MISTAKE)
 def test_a_known_mistake_loses_that_exercise_and_says_why(graded):
-    nb, grades = graded["source"], graded["grades"]["mistake"]
-    cell = _test_cell_id(nb, graded["first"])
-    assert grades[cell][0] == 0
-    others = {name: g for name, g in grades.items() if name != cell and g[0] != g[1]}
-    assert not others, f"other cells lost points: {others}"
+    assert_only_that_exercise_is_lost(graded, "mistake", graded["first"])
     assert graded["mistake"].message in _text(graded["feedback"]["mistake"])
 
 
 def test_an_infinite_loop_is_stopped_and_the_rest_is_graded(graded_class):
     graded = graded_class[LOOP_LESSON]
-    nb, grades = graded["source"], graded["grades"]["looper"]
-    cell = _test_cell_id(nb, graded["second"])
-    assert grades[cell][0] == 0
-    others = {name: g for name, g in grades.items() if name != cell and g[0] != g[1]}
-    assert not others, f"cells after the loop were not graded: {others}"
+    # Only the looping exercise is lost: every cell after it was still graded.
+    assert_only_that_exercise_is_lost(graded, "looper", graded["second"])
 
 
 @by_lesson(LESSONS)
@@ -237,5 +262,5 @@ def test_feedback_never_shows_hidden_tests(graded):
         assert not leaked, f"{student}'s feedback shows hidden tests: {leaked[:3]}"
     # The search itself works: the visible part of a test cell is in the feedback.
     first = graded["first"]
-    student = "mistake" if "mistake" in graded["feedback"] else "blank"
+    student = "mistake" if "mistake" in graded["feedback"] else "shortfall"
     assert f'check("{first}", {first})' in _text(graded["feedback"][student])

@@ -38,7 +38,8 @@ CLI_LIMITS = ["--cell-timeout", "5", "--memory-mb", "3072", "--output-mb", "1"]
 pytestmark = [pytest.mark.slow, needs_sandbox]
 
 FULL = {"ex1-test": 2.0, "ex2-test": 2.0, "ex3-test": 2.0, "ex4-test": 2.0, "ex5-test": 3.0,
-        "q1-test": 1.0, "q2-test": 1.0, "q3-test": 1.0, "q4-test": 1.0}
+        "ex6-test": 3.0, "q1-test": 1.0, "q2-test": 1.0, "q3-test": 1.0, "q4-test": 1.0,
+        "q5-test": 1.0}
 ZERO = dict.fromkeys(FULL, 0.0)
 # A wrong mul_backward costs its own cell and neuron_backward's, which is built on it.
 NO_MUL = dict(FULL, **{"ex3-test": 0.0, "ex5-test": 0.0})

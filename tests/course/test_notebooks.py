@@ -21,6 +21,19 @@ def test_parse_test_cell_reads_both_shapes_of_this_course():
     assert parse_test_cell('check_choice("q1", q1)').answer is None  # the release's cell
 
 
+def test_parse_test_cell_reads_numbers_and_shapes_with_their_tolerance():
+    number = ('check_number("q5", q5)\n'
+              'check_number("q5", q5, answer=0.25, atol=1e-3, reread="section 2")')
+    assert parse_test_cell(number) == CheckCall("quiz", "q5", "q5", answer=0.25,
+                                                reread="section 2", form="number", atol=1e-3)
+    shape = 'check_shape("q6", q6)\ncheck_shape("q6", q6, answer=(784, 100))'
+    assert parse_test_cell(shape) == CheckCall("quiz", "q6", "q6", answer=(784, 100),
+                                               form="shape")
+    assert parse_test_cell('check_number("q5", q5)').answer is None
+    # Two forms for one answer is not a shape of this course: left to a human.
+    assert parse_test_cell('check_number("q5", q5)\ncheck_shape("q5", q5)') is None
+
+
 @pytest.mark.parametrize("source", [
     "pass",
     "check = lambda *a: None",
@@ -52,7 +65,7 @@ def _source(lesson: str) -> nbformat.NotebookNode:
 def test_graded_cells_map_tests_to_answers():
     cells = {c.grade_id: c for c in graded_cells(_source("01_chain_rule"))}
     assert list(cells) == ["ex1-test", "ex2-test", "ex3-test", "ex4-test", "ex5-test",
-                           "q1-test", "q2-test", "q3-test", "q4-test"]
+                           "ex6-test", "q1-test", "q2-test", "q3-test", "q4-test", "q5-test"]
     assert cells["ex3-test"].target == "mul_backward"
     assert cells["ex3-test"].answer_id == "ex3-mul-backward"
     assert cells["ex5-test"].points == 3

@@ -64,13 +64,16 @@ def template(tmp_path_factory):
                                   max_score=meta["points"], cell_type="code")
             if meta.get("solution"):
                 gb.add_solution_cell(meta["grade_id"], LESSON, LESSON)
-        scores = {  # grade_id -> points per student (max: ex1-ex4 2, ex5 3, q 1)
+        scores = {  # grade_id -> points per student (max: ex1-ex4 2, ex5-ex6 3, q 1)
             "ann": {"ex1-test": 2, "ex2-test": 2, "ex3-test": 2, "ex4-test": 2, "ex5-test": 3,
-                    "q1-test": 1, "q2-test": 1, "q3-test": 1, "q4-test": 1},
+                    "ex6-test": 3, "q1-test": 1, "q2-test": 1, "q3-test": 1, "q4-test": 1,
+                    "q5-test": 1},
             "bob": {"ex1-test": 2, "ex2-test": 0, "ex3-test": 0, "ex4-test": 0, "ex5-test": 3,
-                    "q1-test": 0, "q2-test": 1, "q3-test": 1, "q4-test": 0},
+                    "ex6-test": 0, "q1-test": 0, "q2-test": 1, "q3-test": 1, "q4-test": 0,
+                    "q5-test": 1},
             "cat": {"ex1-test": 0, "ex2-test": 2, "ex3-test": 0, "ex4-test": 2, "ex5-test": 0,
-                    "q1-test": 1, "q2-test": 1, "q3-test": 0, "q4-test": 1},
+                    "ex6-test": 3, "q1-test": 1, "q2-test": 1, "q3-test": 0, "q4-test": 1,
+                    "q5-test": 0},
         }
         for student, points in scores.items():
             gb.add_student(student)
@@ -180,28 +183,34 @@ def test_report_csv_has_one_row_per_student_and_cell(course):
         ["ann", LESSON, "mul_backward", "ex3-test", "2", "2", ""],
         ["ann", LESSON, "tanh_backward", "ex4-test", "2", "2", ""],
         ["ann", LESSON, "neuron_backward", "ex5-test", "3", "3", ""],
+        ["ann", LESSON, "Scalar", "ex6-test", "3", "3", ""],
         ["ann", LESSON, "q1", "q1-test", "1", "1", ""],
         ["ann", LESSON, "q2", "q2-test", "1", "1", ""],
         ["ann", LESSON, "q3", "q3-test", "1", "1", ""],
         ["ann", LESSON, "q4", "q4-test", "1", "1", ""],
+        ["ann", LESSON, "q5", "q5-test", "1", "1", ""],
         ["bob", LESSON, "numerical_derivative", "ex1-test", "2", "2", ""],
         ["bob", LESSON, "dsin_square", "ex2-test", "0", "2", ""],
         ["bob", LESSON, "mul_backward", "ex3-test", "0", "2", "swapped"],
         ["bob", LESSON, "tanh_backward", "ex4-test", "0", "2", "no_square"],
         ["bob", LESSON, "neuron_backward", "ex5-test", "3", "3", ""],
+        ["bob", LESSON, "Scalar", "ex6-test", "0", "3", ""],
         ["bob", LESSON, "q1", "q1-test", "0", "1", ""],
         ["bob", LESSON, "q2", "q2-test", "1", "1", ""],
         ["bob", LESSON, "q3", "q3-test", "1", "1", ""],
         ["bob", LESSON, "q4", "q4-test", "0", "1", ""],
+        ["bob", LESSON, "q5", "q5-test", "1", "1", ""],
         ["cat", LESSON, "numerical_derivative", "ex1-test", "0", "2", ""],
         ["cat", LESSON, "dsin_square", "ex2-test", "2", "2", ""],
         ["cat", LESSON, "mul_backward", "ex3-test", "0", "2", "swapped"],
         ["cat", LESSON, "tanh_backward", "ex4-test", "2", "2", ""],
         ["cat", LESSON, "neuron_backward", "ex5-test", "0", "3", ""],
+        ["cat", LESSON, "Scalar", "ex6-test", "3", "3", ""],
         ["cat", LESSON, "q1", "q1-test", "1", "1", ""],
         ["cat", LESSON, "q2", "q2-test", "1", "1", ""],
         ["cat", LESSON, "q3", "q3-test", "0", "1", ""],
         ["cat", LESSON, "q4", "q4-test", "1", "1", ""],
+        ["cat", LESSON, "q5", "q5-test", "0", "1", ""],
     ]
     messages = {(r[0], r[3]): r[7] for r in rows[1:]}
     assert messages[("bob", "ex3-test")] == _verdicts()["bob"]["ex3-test"].message
@@ -220,10 +229,12 @@ def test_summary_csv_gives_the_mean_and_the_most_frequent_mistake(course):
         [LESSON, "mul_backward", "ex3-test", "2", "3", "0.667", "0.333", "swapped", "2", "0"],
         [LESSON, "tanh_backward", "ex4-test", "2", "3", "1.333", "0.667", "no_square", "1", "0"],
         [LESSON, "neuron_backward", "ex5-test", "3", "3", "2", "0.667", "", "0", "0"],
+        [LESSON, "Scalar", "ex6-test", "3", "3", "2", "0.667", "", "0", "0"],
         [LESSON, "q1", "q1-test", "1", "3", "0.667", "0.667", "", "0", "0"],
         [LESSON, "q2", "q2-test", "1", "3", "1", "1", "", "0", "0"],
         [LESSON, "q3", "q3-test", "1", "3", "0.667", "0.667", "", "0", "0"],
         [LESSON, "q4", "q4-test", "1", "3", "0.667", "0.667", "", "0", "0"],
+        [LESSON, "q5", "q5-test", "1", "3", "0.667", "0.667", "", "0", "0"],
     ]
 
 

@@ -47,12 +47,12 @@ def test_a_solved_notebook_passes(tmp_path):
     report = validate(_write(tmp_path, _solved()), ROOT, timeout=60)
     assert report.lesson == LESSON
     assert [c.grade_id for c in report.checks] == [
-        "ex1-test", "ex2-test", "ex3-test", "ex4-test", "ex5-test",
-        "q1-test", "q2-test", "q3-test", "q4-test"]
+        "ex1-test", "ex2-test", "ex3-test", "ex4-test", "ex5-test", "ex6-test",
+        "q1-test", "q2-test", "q3-test", "q4-test", "q5-test"]
     assert all(c.passed for c in report.checks), report.text()
     assert report.problems == [] and report.errors == []
     assert report.exit_code == 0
-    assert "9 of 9 checks pass, 0 problem(s): ready to hand in." in report.text()
+    assert "11 of 11 checks pass, 0 problem(s): ready to hand in." in report.text()
     assert "hidden check" not in report.text()  # visible cases only
 
 
@@ -69,7 +69,7 @@ def test_a_known_mistake_is_named(tmp_path):
         ("ex5-test", "neuron_backward", "swapped_inputs")]
     assert failed[0].message.startswith("mul_backward: dx and dy are swapped.")
     assert "✗ ex3-test [mul_backward]: mul_backward: dx and dy are swapped." in report.text()
-    assert "7 of 9 checks pass" in report.text()
+    assert "9 of 11 checks pass" in report.text()
 
 
 @pytest.mark.slow

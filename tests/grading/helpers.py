@@ -25,6 +25,7 @@ from backprop.grading import (
     outcome_from_data,
     outcome_to_data,
 )
+from backprop.grading.hints import pointer
 
 
 def exercise_ids(lesson: str) -> list[str]:
@@ -92,7 +93,8 @@ def assert_the_mistake_is_recognised_with_its_own_message(ex_id, name, hidden):
         check(ex_id, as_learner(mistake.compute), hidden=hidden)
     message = str(info.value)
     if message.startswith(f"{ex_id}: {mistake.message}"):
-        assert message == f"{ex_id}: {mistake.message}", message
+        # The mistake's own message, then where the hints are (never a hint itself).
+        assert message == f"{ex_id}: {mistake.message}\n{pointer(ex_id)}", message
     else:
         # A mistake that changes an output's shape is caught by the structure check first,
         # which names the shapes and then gives the mistake as the likely cause.

@@ -29,7 +29,9 @@ from backprop.grading import (
     judge,
     outcome_from_data,
     outcome_to_data,
+    register,
 )
+from backprop.grading.hints import pointer
 from tests.grading.helpers import check_verdict, takes_a_function, through_the_wire
 
 EXERCISES = sorted(REGISTRY)
@@ -124,7 +126,7 @@ def test_a_value_object_instead_of_a_number():
         check("dsin_square", lambda x: Value(math.cos(x * x) * 2 * x))
 
 
-def test_an_unknown_answer_gets_the_largest_error_and_a_hint():
+def test_an_unknown_answer_gets_the_largest_error_and_points_to_the_hints():
     def mul_backward(dout, cache):
         x, y = cache
         return dout * y, dout * x + 1.0
@@ -134,7 +136,9 @@ def test_an_unknown_answer_gets_the_largest_error_and_a_hint():
     message = str(info.value)
     assert message.startswith("mul_backward: dy is not right yet (dx is right).")
     assert "largest error in dy: got " in message
-    assert "Hint: " in message
+    assert message.splitlines()[-1] == pointer("mul_backward")
+    for hint in REGISTRY["mul_backward"].hints:  # pointed to, never printed
+        assert hint not in message
 
 
 def test_one_output_can_match_a_mistake_while_another_is_wrong_otherwise():
@@ -199,7 +203,7 @@ def array_exercises(monkeypatch):
 
     monkeypatch.setitem(REGISTRY, "test_bias_backward", Exercise(
         id="test_bias_backward", lesson="test", reference=_bias_backward, cases=cases,
-        outputs=("db",), hint="sum over the batch",
+        outputs=("db",), hints=("sum over the batch",),
         mistakes=(
             Mistake("not_summed", lambda dout: dout, "db must be summed over the batch axis."),
             Mistake("mean", lambda dout: dout.mean(axis=0), "sum, don't average."),
@@ -212,7 +216,7 @@ def array_exercises(monkeypatch):
 
     monkeypatch.setitem(REGISTRY, "test_scale_backward", Exercise(
         id="test_scale_backward", lesson="test", reference=_scale_backward, cases=square_cases,
-        outputs=("dx",), hint="h", mistakes=(),
+        outputs=("dx",), hints=("h",), mistakes=(),
     ))
 
 
@@ -275,7 +279,7 @@ def test_changing_an_array_inside_the_cache_is_caught(monkeypatch):
 
     monkeypatch.setitem(REGISTRY, "test_cached", Exercise(
         id="test_cached", lesson="test", reference=lambda dout, cache: dout * cache[0],
-        cases=cases, outputs=("dx",), hint="h", mistakes=(),
+        cases=cases, outputs=("dx",), hints=("h",), mistakes=(),
     ))
 
     def cached(dout, cache):
@@ -296,7 +300,7 @@ def test_free_outputs_must_be_returned_but_are_not_compared(monkeypatch, capsys)
 
     monkeypatch.setitem(REGISTRY, "test_forward", Exercise(
         id="test_forward", lesson="test", reference=forward, cases=cases,
-        outputs=("out", "cache"), free=("cache",), hint="h",
+        outputs=("out", "cache"), free=("cache",), hints=("h",),
         mistakes=(Mistake("triple", lambda x: (x * 3.0, None), "you tripled x."),),
     ))
     check("test_forward", lambda x: (x * 2.0, {"anything": "the learner likes"}))
@@ -311,7 +315,7 @@ def test_free_outputs_must_be_outputs():
     with pytest.raises(ValueError, match="free outputs must be among its outputs"):
         grading.register(Exercise(
             id="test_bad_free", lesson="test", reference=lambda x: x, cases=lambda r, h: [],
-            outputs=("dx",), free=("cache",), hint="h", mistakes=(),
+            outputs=("dx",), free=("cache",), hints=("h",), mistakes=(),
         ))
 
 
@@ -360,7 +364,7 @@ def test_without_the_declaration_a_changed_config_is_refused(monkeypatch):
     ex = REGISTRY["sgd_momentum"]
     monkeypatch.setitem(REGISTRY, "test_frozen", Exercise(
         id="test_frozen", lesson="test", reference=ex.reference, cases=ex.cases,
-        outputs=ex.outputs, mistakes=(), hint="h"))
+        outputs=ex.outputs, mistakes=(), hints=("h",)))
     with pytest.raises(CheckFailed, match="changed its input config in place"):
         check("test_frozen", _momentum)
 
@@ -391,7 +395,7 @@ def test_a_missing_state_entry_is_named(monkeypatch):
     ex = REGISTRY["sgd_momentum"]
     monkeypatch.setitem(REGISTRY, "test_no_mistakes", Exercise(
         id="test_no_mistakes", lesson="test", reference=ex.reference, cases=ex.cases,
-        outputs=ex.outputs, mistakes=(), hint="h", mutable=(2,)))
+        outputs=ex.outputs, mistakes=(), hints=("h",), mutable=(2,)))
 
     def sgd_momentum(w, dw, config):
         v = config["momentum"] * config.get("velocity", 0.0) - config["learning_rate"] * dw
@@ -435,7 +439,7 @@ def test_a_list_of_the_wrong_length_without_a_known_cause_says_so(monkeypatch):
     ex = REGISTRY["minibatches"]
     monkeypatch.setitem(REGISTRY, "test_batches", Exercise(
         id="test_batches", lesson="test", reference=ex.reference, cases=cases,
-        outputs=("batches",), mistakes=(), hint="h"))
+        outputs=("batches",), mistakes=(), hints=("h",)))
 
     def minibatches(n, batch_size, rng):
         order = rng.permutation(n)
@@ -771,3 +775,59 @@ def test_outcome_to_data_keeps_structure_and_drops_what_cant_be_compared():
 def test_outcome_from_data_refuses_malformed_data(data):
     with pytest.raises(ValueError, match="outcome"):
         outcome_from_data(data)
+
+
+# -- an exercise whose answer is a class: run through its harness ------------------------
+
+class _Counter:
+    """The reference: counts up by a step."""
+
+    def __init__(self, step):
+        self.step, self.total = step, 0
+
+    def tick(self):
+        self.total += self.step
+        return self
+
+
+class _CounterTwiceTheStep(_Counter):
+    def tick(self):
+        self.total += 2 * self.step
+        return self
+
+
+def _run_counter(cls, step, ticks):
+    counter = cls(step)
+    for _ in range(ticks):
+        counter.tick()
+    return float(counter.total)
+
+
+@pytest.fixture
+def class_exercise():
+    ex = register(Exercise(
+        id="_counter", lesson="99_test", reference=_Counter,
+        cases=lambda rng, hidden: [Case((int(s), 3), f"step {s}") for s in (1, 2, 5)],
+        outputs=("total",), hints=("count the ticks",), harness=_run_counter,
+        mistakes=(Mistake("twice", _CounterTwiceTheStep, "you add the step twice per tick."),),
+    ))
+    yield ex
+    del REGISTRY["_counter"]
+
+
+def test_a_class_is_judged_through_the_exercises_harness(class_exercise, capsys):
+    class Mine:
+        def __init__(self, step):
+            self.step, self.total = step, 0
+
+        def tick(self):
+            self.total = self.total + self.step
+            return self
+
+    check("_counter", Mine)
+    assert "all 3 checks pass" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match="you add the step twice per tick"):
+        check("_counter", _CounterTwiceTheStep)
+    outcomes = collect("_counter", Mine, hidden=False)
+    assert [o.result for o in outcomes] == [3.0, 6.0, 15.0]  # plain data for the wire
+    assert judge("_counter", outcomes, hidden=False).passed

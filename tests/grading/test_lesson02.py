@@ -102,3 +102,43 @@ def test_a_known_mistake_through_the_wire_gets_checks_verdict_and_its_name(
         ex_id, name, hidden, tmp_path):
     assert_a_mistake_through_the_wire_gets_checks_verdict_and_its_name(ex_id, name, hidden,
                                                                        tmp_path)
+
+
+# Derive, don't transcribe: the formula each backward exercise asks the learner to derive,
+# as it would be written in a message (spaces ignored). Only the last hint may give it.
+_ANSWERS = {
+    "sigmoid_backward": ("out*(1-out)", "σ(1-σ)"),
+    "mse_gradients": ("2*(y_hat-y)/N*y_hat*(1-y_hat)", "dy_hat*y_hat*(1-y_hat)"),
+    "gd_step": ("w-learning_rate*dw", "b-learning_rate*db"),
+    "bce_gradients": ("(y_hat-y)/N",),
+}
+
+
+def _squeezed(text):
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("ex_id", EXERCISES)
+def test_each_exercise_has_a_ladder_of_three_hints(ex_id):
+    from backprop.grading import REGISTRY
+
+    assert len(REGISTRY[ex_id].hints) == 3
+
+
+@pytest.mark.parametrize("ex_id", sorted(_ANSWERS))
+def test_no_mistake_message_nor_early_hint_hands_over_the_formula(ex_id):
+    from backprop.grading import REGISTRY
+
+    ex = REGISTRY[ex_id]
+    texts = [m.message for m in ex.mistakes] + list(ex.hints[:-1])
+    for text in texts:
+        for formula in _ANSWERS[ex_id]:
+            assert formula not in _squeezed(text), (ex_id, text)
+    assert any(f in _squeezed(ex.hints[-1]) for f in _ANSWERS[ex_id]), "the last hint gives it"
+
+
+@pytest.mark.parametrize("ex_id", EXERCISES)
+def test_each_exercise_keeps_at_least_four_known_mistakes(ex_id):
+    from backprop.grading import REGISTRY
+
+    assert len(REGISTRY[ex_id].mistakes) >= 4

@@ -6,6 +6,7 @@ The five per-exercise tests (tests/grading/helpers.py), on this lesson's exercis
 import numpy as np
 import pytest
 
+from backprop.grading import REGISTRY
 from tests.grading.helpers import (
     assert_a_correct_function_passes,
     assert_a_mistake_through_the_wire_gets_checks_verdict_and_its_name,
@@ -100,3 +101,10 @@ def test_a_known_mistake_through_the_wire_gets_checks_verdict_and_its_name(
         ex_id, name, hidden, tmp_path):
     assert_a_mistake_through_the_wire_gets_checks_verdict_and_its_name(ex_id, name, hidden,
                                                                        tmp_path)
+
+
+@pytest.mark.parametrize("ex_id", exercise_ids(LESSON))
+def test_every_exercise_has_a_ladder_from_a_nudge_to_the_formula(ex_id):
+    ladder = REGISTRY[ex_id].hints
+    assert len(ladder) == 3, ladder
+    assert "?" in ladder[0], "the first level is a nudge: it asks, it doesn't tell"

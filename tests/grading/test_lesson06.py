@@ -194,3 +194,10 @@ def test_hidden_activations_leave_the_running_averages_alone():
     for b, a in zip(before, after, strict=True):
         for key in b:
             np.testing.assert_array_equal(a[key], b[key])
+
+
+@pytest.mark.parametrize("ex_id", exercise_ids(LESSON))
+def test_every_exercise_has_a_ladder_from_a_nudge_to_the_formula(ex_id):
+    ladder = REGISTRY[ex_id].hints
+    assert len(ladder) == 3, ladder
+    assert "?" in ladder[0], "the first level is a nudge: it asks, it doesn't tell"

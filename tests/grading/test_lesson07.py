@@ -247,3 +247,10 @@ def test_the_criterion_holds_across_the_wire(case, tmp_path):
     assert judge("train_capstone", roundtrip(np.asarray(case.data)), hidden=hidden).passed
     failed = judge("train_capstone", roundtrip(np.zeros(359, dtype=np.int64)), hidden=hidden)
     assert not failed.passed and "Every prediction is the digit 0" in failed.message
+
+
+@pytest.mark.parametrize("ex_id", exercise_ids(LESSON))
+def test_every_exercise_has_a_ladder_from_a_nudge_to_the_formula(ex_id):
+    ladder = REGISTRY[ex_id].hints
+    assert len(ladder) == 3, ladder
+    assert "?" in ladder[0], "the first level is a nudge: it asks, it doesn't tell"

@@ -1,11 +1,11 @@
-"""Multiple-choice answers: check_choice (as notebooks import it) and choice_verdict."""
+"""Quiz answers: check_choice, check_number, check_shape (as notebooks import them) and verdicts."""
 
 import pytest
 
 from backprop.grading import CheckFailed, Verdict
 from backprop.grading import quiz as grading_quiz
-from backprop.grading.quiz import choice_verdict
-from backprop.quiz import check_choice
+from backprop.grading.quiz import choice_verdict, number_verdict, quiz_verdict, shape_verdict
+from backprop.quiz import check_choice, check_number, check_shape
 
 
 @pytest.mark.parametrize("value", ["b", "B", " b ", "(b)", "b)"])
@@ -90,3 +90,78 @@ def test_choice_verdict_never_raises_for_a_learners_value():
     verdict = choice_verdict("q1", Unprintable())
     assert not verdict.passed and "should be a letter in quotes" in verdict.message
     assert choice_verdict("q1", Stripless(" b ")) == choice_verdict("q1", " b ")
+
+
+# -- numbers and shapes: check_number, check_shape and their verdicts -------------------
+
+
+@pytest.mark.parametrize("value", [0.25, 1, -3, 2.5e-3])
+def test_a_number_passes_the_format_check(value, capsys):
+    check_number("q5", value)
+    assert "is a number" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(None, "no answer yet"), ("0.25", "without the quotes"), (True, "should be a number"),
+     (float("nan"), "not a finite"), (float("inf"), "not a finite"), ([1], "should be a number")],
+)
+def test_a_badly_written_number_is_explained(value, words):
+    with pytest.raises(CheckFailed, match=words):
+        check_number("q5", value)
+
+
+def test_a_number_is_right_within_its_tolerance_and_never_revealed(capsys):
+    check_number("q5", 0.2504, answer=0.25, atol=1e-3)
+    assert "right" in capsys.readouterr().out
+    with pytest.raises(CheckFailed, match=r"q5: 0.252 is not right. Reread: section 2") as info:
+        check_number("q5", 0.252, answer=0.25, atol=1e-3, reread="section 2")
+    assert "0.25 " not in str(info.value) and "0.25." not in str(info.value)
+    check_number("q5", 1.009, answer=1.0, rtol=0.01)
+    with pytest.raises(CheckFailed):
+        check_number("q5", 1.0 + 1e-9, answer=1.0)  # no tolerance given: exact
+
+
+@pytest.mark.parametrize("value", [(3, 4), [3, 4], (10,), ()])
+def test_a_shape_passes_the_format_check(value, capsys):
+    check_shape("q6", value)
+    assert "is a shape" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [(None, "no answer yet"), (10, r"\(10,\)"), ("(3, 4)", "tuple of sizes"),
+     ((3, -1), "tuple of sizes"), ((3.0, 4), "tuple of sizes"), ((True, 4), "tuple of sizes")],
+)
+def test_a_badly_written_shape_is_explained(value, words):
+    with pytest.raises(CheckFailed, match=words):
+        check_shape("q6", value)
+
+
+def test_a_shape_must_be_exactly_right():
+    check_shape("q6", [784, 100], answer=(784, 100))
+    with pytest.raises(CheckFailed, match=r"q6: \(100, 784\) is not right") as info:
+        check_shape("q6", (100, 784), answer=(784, 100))
+    assert "(784, 100)" not in str(info.value)
+
+
+def test_quiz_verdict_picks_the_judgement_by_form():
+    assert quiz_verdict("choice", "q1", "b", answer="b").passed
+    assert not quiz_verdict("choice", "q1", "a", answer="b").passed
+    assert quiz_verdict("number", "q5", 0.25, answer=0.25).passed
+    assert not quiz_verdict("number", "q5", "0.25", answer=0.25).passed
+    assert quiz_verdict("shape", "q6", (2, 3), answer=[2, 3]).passed
+    assert quiz_verdict("shape", "q6", (2, 3)).message.startswith("✓")  # the format alone
+    assert number_verdict("q5", 3).passed and shape_verdict("q6", (1,)).passed
+    with pytest.raises(ValueError, match="form must be one of"):
+        quiz_verdict("essay", "q9", "text")
+
+
+def test_a_learners_int_subclass_is_read_as_a_plain_int():
+    class Sneaky(int):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = int.__hash__
+
+    assert not number_verdict("q5", Sneaky(7), answer=0.25).passed

@@ -310,6 +310,11 @@ def widget_calls(nb) -> list[str]:
             for m in WIDGET_CALL.finditer(cell.source)]
 
 
+def hint_cells(nb) -> int:
+    return sum(cell.source.strip().startswith("hints(") for cell in nb.cells
+               if cell.cell_type == "code")
+
+
 def plot_cells(nb) -> int:
     return sum("plt.show()" in cell.source for cell in nb.cells if cell.cell_type == "code")
 
@@ -437,6 +442,20 @@ def test_solution_notebook_runs_in_jupyterlab(lab, page, screenshot_dir, noteboo
             timeout=30_000,
         )
         assert "rror" not in status.text_content(), status.text_content()
+
+    # The hint ladders render folded: only "Hint 1" shows, and opening it shows the next.
+    if hint_cells(nb):
+        ladder = panel.locator(".bp-hints").first
+        ladder.wait_for(state="attached", timeout=60_000)
+        ladder.scroll_into_view_if_needed()
+        assert panel.locator(".bp-hints details[open]").count() == 0
+        first = ladder.locator("details[data-level='1'] > summary")
+        second = ladder.locator("details[data-level='2'] > summary")
+        assert first.is_visible() and "Hint 1" in first.text_content()
+        if second.count():
+            assert not second.is_visible()
+            first.click()
+            second.wait_for(state="visible", timeout=10_000)
 
     # nbgrader's Validate button sits on the notebook's toolbar.
     assert panel.locator(".jp-Toolbar .validate-button").is_visible()

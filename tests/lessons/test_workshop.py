@@ -188,12 +188,12 @@ def _lesson1_row(guide: str) -> str:
 
 
 @pytest.mark.parametrize("break_it, expected", [
-    (lambda g: _replace(g, "## Lesson 3 · `03_mlp` (60 min)", "## Lesson 3 · 03_mlp"),
+    (lambda g: _replace(g, "## Lesson 3 · `03_mlp` (100 min)", "## Lesson 3 · 03_mlp"),
      "03_mlp: no section"),
     (lambda g: _replace(g, _lesson1_row(g), _lesson1_row(g).replace("| 5 |", "| 6 |")),
      "01_chain_rule: the row"),
-    (lambda g: _replace(g, "| 0:52–0:55 | 3 | debrief |", "| 0:52–0:54 | 2 | debrief |"),
-     "02_single_neuron: the plan adds up to 54 min"),
+    (lambda g: _replace(g, "| 1:20–1:25 | 5 | debrief |", "| 1:20–1:24 | 4 | debrief |"),
+     "02_single_neuron: the plan adds up to 84 min"),
     (lambda g: _replace(g, "| 0:55–1:00 | 5 | debrief |", "| 0:55–1:00 | 5 | chat |"),
      "unknown part 'chat'"),
     (lambda g: _replace(g, "### Plan (60 min)", "### Plan (55 min)"),
@@ -223,10 +223,10 @@ def test_a_placeholder_fails_once_its_lesson_exists(texts):
 
 def test_a_readme_time_change_is_caught(texts):
     guide, readme = texts
-    changed = re.sub(r"(`01_chain_rule`[^|]*\|\s*)~50 min", r"\g<1>~45 min", readme)
+    changed = re.sub(r"(`01_chain_rule`[^|]*\|\s*)~95 min", r"\g<1>~90 min", readme)
     assert changed != readme
     problems = guide_problems(guide, changed, solution_lessons())
-    assert "01_chain_rule: the heading says 50 min, the README 45" in problems
+    assert "01_chain_rule: the heading says 95 min, the README 90" in problems
 
 
 def test_a_staged_exercise_needs_its_mistakes_under_a_placeholder(texts):

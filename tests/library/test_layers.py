@@ -13,6 +13,7 @@ from backprop.layers import (
     affine_relu_forward,
     affine_sigmoid_backward,
     affine_sigmoid_forward,
+    sum_to_shape,
 )
 
 N, D, H = 4, 5, 3
@@ -94,3 +95,37 @@ def test_dtype_and_nan_errors(arrays):
     message = r"x contains 1 NaN value\(s\) \(the first at index \(2, 1\)\)"
     with pytest.raises(ValueError, match=message):
         affine_forward(bad, W, b)
+
+
+@pytest.mark.parametrize(("out_shape", "shape"), [
+    ((4, 3), (3,)), ((4, 3), (1, 3)), ((2, 3, 4), (3, 1)), ((2, 3, 4), (2, 1, 4)),
+    ((2, 3), ()), ((2, 3), (2, 3)), ((3, 1, 5), (1, 1, 5)), ((5,), (1,)),
+])
+def test_sum_to_shape_is_the_gradient_of_the_broadcast_operand(out_shape, shape):
+    rng = np.random.default_rng(7)
+    b, dout = rng.normal(size=shape), rng.normal(size=out_shape)
+    db = sum_to_shape(dout, shape)
+    assert db.shape == shape and db.dtype == np.float64
+    # out = x + b, so L = sum(out * dout) has dL/db = the gradient of sum(broadcast(b) * dout).
+    numeric = numerical_gradient(lambda b: float(np.sum(np.broadcast_to(b, out_shape) * dout)), b)
+    assert rel_error(db, numeric) < 1e-8
+
+
+def test_sum_to_shape_gives_affine_backwards_db(arrays):
+    x, W, b, dout = arrays
+    _, _, db = affine_backward(dout, (x, W, b))
+    np.testing.assert_array_equal(sum_to_shape(dout, b.shape), db)
+
+
+def test_sum_to_shape_errors_name_the_argument():
+    message = r"shape \(4,\) does not broadcast to dout's shape \(2, 3\)"
+    with pytest.raises(ValueError, match=message):
+        sum_to_shape(np.zeros((2, 3)), (4,))
+    with pytest.raises(ValueError, match="does not broadcast"):
+        sum_to_shape(np.zeros((3,)), (2, 3))
+    with pytest.raises(TypeError, match="shape must be a tuple of non-negative ints"):
+        sum_to_shape(np.zeros((2, 3)), [3])
+    with pytest.raises(TypeError, match="dout has dtype int64"):
+        sum_to_shape(np.zeros((2, 3), dtype=np.int64), (3,))
+    with pytest.raises(TypeError, match="dout must be a number or a NumPy float array"):
+        sum_to_shape("abc", ())

@@ -18,7 +18,7 @@ Everything it reads and writes is in JOB_DIR:
 
       {"exercises": {id: {"visible": [outcome, ...], "hidden": [outcome, ...]}
                          | {"missing": "why there is nothing to judge"}},
-       "quiz": {"q1": "b" | 1 | 1.5 | True | None, ...},
+       "quiz": {"q1": "b" | 1 | 1.5 | True | [64, 10] | None, ...},
        "cells": [{"index": i, "error": "ZeroDivisionError" | None, "timed_out": bool,
                   "died": bool}, ...]}
 
@@ -279,6 +279,8 @@ class Job:
 def _plain_answer(value: Any) -> Any:
     if value is None or type(value) in (str, bool, int, float):
         return value
+    if type(value) is list and len(value) <= 32 and all(type(n) is int for n in value):
+        return value  # a shape
     return None
 
 
@@ -377,6 +379,9 @@ def __bp_quiz():
             value = int.__index__(value)
         elif isinstance(value, float):
             value = float.__float__(value)
+        elif isinstance(value, tuple | list) and len(value) <= 32 and all(
+                type(n) is int for n in value):
+            value = [int.__index__(n) for n in value]  # a shape, as plain sizes
         else:
             value = None
         answers[name] = value

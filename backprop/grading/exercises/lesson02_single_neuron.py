@@ -22,8 +22,8 @@ from backprop.losses import binary_cross_entropy_with_logits, mse_loss
 LESSON = "02_single_neuron"
 
 _GRADCHECK = (
-    "write the chain z → ŷ → L on paper first, then compare your dw and db with grad_check, "
-    "as in section 'Check the gradients numerically' of lesson 2."
+    "Then compare your dw and db with grad_check, as in section 'Check the gradients "
+    "numerically' of lesson 2."
 )
 
 # (N, D) of the visible cases. N is never 1 or 2, so that a missing or extra 1/N (or a
@@ -101,20 +101,20 @@ register(Exercise(
             "no_sigmoid",
             lambda x, w, b: x @ w + b,
             "you returned z = x @ w + b, the weighted sum before the activation. Pass it "
-            "through the sigmoid: y_hat = 1 / (1 + np.exp(-z)), a number between 0 and 1.",
+            "through the sigmoid, which turns it into a probability between 0 and 1.",
         ),
         Mistake(
             "sign_in_exp",
             lambda x, w, b: 1.0 / (1.0 + np.exp(x @ w + b)),
             "the sign inside the exponential is flipped: 1 / (1 + exp(z)) is sigmoid(-z), which "
-            "falls as z grows. Write 1 / (1 + np.exp(-z)).",
+            "falls as z grows. Look at the sign in the exponent of the formula again.",
         ),
         Mistake(
             "minus_binds_to_xw",
             lambda x, w, b: 1.0 / (1.0 + np.exp(-x @ w + b)),
             "the minus sign applies to x @ w only, so this is sigmoid(x @ w - b): "
-            "np.exp(-x @ w + b) negates the weighted sum but not the bias. Negate all of z: "
-            "np.exp(-(x @ w + b)).",
+            "np.exp(-x @ w + b) negates the weighted sum but not the bias. The minus must "
+            "negate all of z, bias included.",
         ),
         Mistake(
             "no_bias",
@@ -125,18 +125,25 @@ register(Exercise(
         Mistake(
             "bias_after_sigmoid",
             lambda x, w, b: _sigmoid(x @ w) + b,
-            "the bias goes inside the sigmoid: sigmoid(x @ w + b), not sigmoid(x @ w) + b "
-            "(which can leave the range 0 to 1).",
+            "the bias goes inside the sigmoid, with the weighted sum, not after it (added "
+            "afterwards, it can push y_hat out of the range 0 to 1).",
         ),
         Mistake(
             "tanh",
             lambda x, w, b: np.tanh(x @ w + b),
-            "that is tanh, the activation of lesson 1. This neuron uses the sigmoid "
-            "1 / (1 + np.exp(-z)), whose output between 0 and 1 reads as a probability.",
+            "that is tanh, the activation of lesson 1. This neuron uses the sigmoid, whose "
+            "output between 0 and 1 reads as a probability.",
         ),
     ),
-    hint="compute z = x @ w + b first (shape (N,)), then 1 / (1 + np.exp(-z)); check one row "
-         "by hand against the worked example.",
+    hints=(
+        "two steps: first the weighted sum of every sample at once (which product of x, shape "
+        "(N, D), and w, shape (D,), has shape (N,)?), then the sigmoid, element by element.",
+        "z = x @ w + b, shape (N,): the bias is added to every sample's sum (broadcasting). "
+        "Then apply the sigmoid to z with np.exp; check one row by hand against the worked "
+        "example.",
+        "y_hat = 1 / (1 + np.exp(-z)) with z = x @ w + b. Mind the parentheses: the minus "
+        "negates all of z, np.exp(-(x @ w + b)).",
+    ),
 ))
 
 
@@ -173,14 +180,14 @@ register(Exercise(
             "sigmoid_of_cache",
             lambda dout, out: dout * _sigmoid(out) * (1 - _sigmoid(out)),
             "the cache already holds out = sigmoid(z). Applying the sigmoid to it again "
-            "computes the slope at the wrong place. Use the cached output directly: "
-            "dout * out * (1 - out).",
+            "computes the slope at the wrong place. Write your local derivative with the "
+            "cached output itself.",
         ),
         Mistake(
             "tanh_rule",
             lambda dout, out: dout * (1 - out * out),
-            "that is the local derivative of tanh, 1 - out². The sigmoid's is "
-            "out * (1 - out).",
+            "that is the local derivative of tanh, 1 - out², from lesson 1. The sigmoid's is "
+            "different: derive dσ/dz from σ = 1 / (1 + e^(-z)) and write it with out.",
         ),
         Mistake(
             "no_upstream",
@@ -191,18 +198,25 @@ register(Exercise(
         Mistake(
             "no_one_minus",
             lambda dout, out: dout * out,
-            "the factor (1 - out) is missing: the sigmoid's local derivative is "
-            "out * (1 - out).",
+            "your local derivative is out alone, and a factor is missing: it would make the "
+            "slope largest where out is near 1, yet the sigmoid is flat there. Finish the "
+            "derivation of dσ/dz.",
         ),
         Mistake(
             "sign",
             lambda dout, out: dout * out * (out - 1),
             "your gradient has the wrong sign: the sigmoid is increasing, so its local "
-            "derivative out * (1 - out) is positive.",
+            "derivative is positive for every z.",
         ),
     ),
-    hint="the local derivative is out * (1 - out), written with the cached output; multiply "
-         "it by dout element by element.",
+    hints=(
+        "write σ(z) = 1 / (1 + e^(-z)) = u^(-1) with u = 1 + e^(-z), and use the chain rule: "
+        "the derivative of u^(-1) with respect to u, times du/dz.",
+        "dσ/dz = e^(-z) / (1 + e^(-z))². Split it as 1 / (1 + e^(-z)) times "
+        "e^(-z) / (1 + e^(-z)), and write the second factor in terms of σ: what is 1 - σ?",
+        "dσ/dz = σ(1 - σ), that is out * (1 - out) with out = cache. Upstream × local: "
+        "dx = dout * out * (1 - out), element by element.",
+    ),
 ))
 
 
@@ -271,52 +285,61 @@ register(Exercise(
         Mistake(
             "no_sigmoid_derivative",
             _variant_mse_gradients(lambda p, y, n: 2 * (p - y) / n),
-            "you skipped the sigmoid on the way back. Between y_hat and z, multiply by its "
-            "local derivative: dz = dy_hat * y_hat * (1 - y_hat), with "
-            "dy_hat = 2 * (y_hat - y) / N.",
+            "you skipped the sigmoid on the way back: your dz is dL/dy_hat. Between y_hat "
+            "and z there is the sigmoid gate, whose local derivative you derived in "
+            "exercise 2.",
         ),
         Mistake(
             "tanh_derivative",
             _variant_mse_gradients(lambda p, y, n: 2 * (p - y) / n * (1 - p * p)),
-            "you used tanh's local derivative, 1 - y_hat². The sigmoid's is "
-            "y_hat * (1 - y_hat): dz = dy_hat * y_hat * (1 - y_hat).",
+            "you used tanh's local derivative, 1 - y_hat², on the way from y_hat to z. This "
+            "neuron's activation is the sigmoid: use the local derivative of exercise 2.",
         ),
         Mistake(
             "sign",
             _variant_mse_gradients(lambda p, y, n: 2 * (y - p) / n * p * (1 - p)),
-            "your gradients have the wrong sign: dL/dy_hat = 2 * (y_hat - y) / N, prediction "
-            "minus target. (y - y_hat) is the error of the other convention, which goes with "
-            "w + lr * ...; see section 'Two ways to write the same step'.",
+            "your gradients have the wrong sign: the loss grows when y_hat rises above y, "
+            "so dL/dy_hat is positive there. (y - y_hat) is the error of another convention, "
+            "which goes with an update that adds; see section 'Two ways to write the same "
+            "step'.",
         ),
         Mistake(
             "no_mean",
             _variant_mse_gradients(lambda p, y, n: 2 * (p - y) * p * (1 - p)),
             "your gradients are N times too large: the loss is the mean over the N samples, "
-            "so each sample's share of the gradient carries a 1/N. Divide dy_hat by N = len(y).",
+            "so each sample's share of the gradient carries a 1/N.",
         ),
         Mistake(
             "no_factor_2",
             _variant_mse_gradients(lambda p, y, n: (p - y) / n * p * (1 - p)),
-            "your gradients are half the right size: the derivative of (y_hat - y)² is "
-            "2 * (y_hat - y). The loss here is mean((y_hat - y)**2), without a ½ in front.",
+            "your gradients are half the right size: the derivative of a square brings down "
+            "a factor 2, and the loss here is mean((y_hat - y)**2), without a ½ in front.",
         ),
         Mistake(
             "db_not_summed",
             _variant_mse_gradients(lambda p, y, n: 2 * (p - y) / n * p * (1 - p), db_summed=False),
             "db is not summed over the batch: dz has one entry per sample, but b is a single "
-            "number that was added to every z. Each sample's gradient flows into it: "
-            "db = dz.sum().",
+            "number that was added to every z, and a value used in several places collects "
+            "the gradients of all its uses (lesson 1). db must be one number.",
         ),
         Mistake(
             "averaged_twice",
             _variant_mse_gradients(lambda p, y, n: 2 * (p - y) / n * p * (1 - p), mean=True),
-            "the 1/N of the mean is applied twice: dz already carries it, so dw = x.T @ dz and "
-            "db = dz.sum() are sums over the batch, not means.",
+            "the 1/N of the mean is applied twice: dz already carries it, so dw and db "
+            "collect the samples' shares as sums, not means.",
         ),
     ),
-    hint=_GRADCHECK,
+    hints=(
+        "draw the chain of one sample, w, b → z_i → y_hat_i → L, and take the local "
+        "derivative of each link: the mean of squares (how much does one y_hat_i move the "
+        "mean?), then the sigmoid gate of exercise 2. Then: w and b are used by every sample.",
+        "dL/dy_hat_i = 2 (y_hat_i - y_i) / N; multiply by the sigmoid's local derivative to "
+        "get dz_i. Every sample uses w and b, so their gradients sum over the samples: "
+        "dw_j = Σ_i dz_i x_ij, db = Σ_i dz_i. " + _GRADCHECK,
+        "dz = 2 * (y_hat - y) / N * y_hat * (1 - y_hat), dw = x.T @ dz (shape (D,)), "
+        "db = dz.sum() (one number).",
+    ),
 ))
-
 
 
 # -- gd_step -------------------------------------------------------------------------
@@ -359,30 +382,35 @@ register(Exercise(
         Mistake(
             "ascent",
             lambda w, b, dw, db, lr: (w + lr * dw, b + lr * db),
-            "this is gradient *ascent*: the gradient points uphill, where the loss grows. "
-            "Step against it: w - learning_rate * dw, and the same for b.",
+            "this is gradient *ascent*: the gradient points uphill, where the loss grows, "
+            "and your step follows it. Descent goes the other way.",
         ),
         Mistake(
             "no_learning_rate",
             lambda w, b, dw, db, lr: (w - dw, b - db),
-            "the learning rate is missing: each step is the learning rate times the gradient "
-            "(learning_rate * dw for w, learning_rate * db for b), not the whole gradient.",
+            "the learning rate is missing: you stepped by the whole gradient. The learning "
+            "rate sets how far each step goes.",
         ),
         Mistake(
             "bias_not_updated",
             lambda w, b, dw, db, lr: (w - lr * dw, b),
-            "w moves but b does not: the bias is a parameter too. Return "
-            "b - learning_rate * db as b_new.",
+            "w moves but b does not: the bias is a parameter too, and takes the same kind of "
+            "step with its own gradient db.",
         ),
         Mistake(
             "step_only",
             lambda w, b, dw, db, lr: (-lr * dw, -lr * db),
-            "you returned only the step, -learning_rate * dw. Add it to the current values: "
-            "w_new = w - learning_rate * dw, b_new = b - learning_rate * db.",
+            "you returned only the step, not the new parameters: the step starts from the "
+            "current w and b.",
         ),
     ),
-    hint="w_new = w - learning_rate * dw and b_new = b - learning_rate * db; build a new "
-         "array rather than changing w.",
+    hints=(
+        "dw points the way in which the loss grows fastest. Which way do you want to go, "
+        "and what sets how far? Do the same for b with db.",
+        "each parameter moves by learning_rate times its gradient, against the gradient, "
+        "starting from its current value. Build a new array rather than changing w in place.",
+        "w_new = w - learning_rate * dw and b_new = b - learning_rate * db.",
+    ),
 ))
 
 
@@ -437,34 +465,34 @@ register(Exercise(
         Mistake(
             "mse_gradients",
             _variant_bce_gradients(lambda p, y, n: 2 * (p - y) / n * p * (1 - p)),
-            "your loss is the cross-entropy, but your gradients are still those of the MSE, "
-            "2 * (y_hat - y) / N * y_hat * (1 - y_hat). For the cross-entropy they are "
-            "simpler: dz = (y_hat - y) / N.",
+            "your loss is the cross-entropy, but your gradients are still those of the MSE. "
+            "Differentiate the cross-entropy itself: its dL/dy_hat is not the MSE's.",
         ),
         Mistake(
             "extra_sigmoid_derivative",
             _variant_bce_gradients(lambda p, y, n: (p - y) / n * p * (1 - p)),
-            "the sigmoid's derivative is already used up: dL/dy_hat = (y_hat - y) / "
-            "(y_hat * (1 - y_hat)) / N, and multiplying by y_hat * (1 - y_hat) cancels its "
-            "denominator. dz = (y_hat - y) / N; don't multiply by y_hat * (1 - y_hat) again.",
+            "you multiplied by the sigmoid's slope y_hat * (1 - y_hat) once too often. Write "
+            "the cross-entropy's dL/dy_hat over one common denominator, then multiply by the "
+            "sigmoid's local derivative once, and simplify.",
         ),
         Mistake(
             "sign",
             _variant_bce_gradients(lambda p, y, n: (y - p) / n),
-            "your gradients have the wrong sign: dz = (y_hat - y) / N, prediction minus target. "
-            "With (y - y_hat) a descent step would climb the loss.",
+            "your gradients have the wrong sign: a neuron whose y_hat is above its label must "
+            "get a positive dz, so that descent lowers z. Check the minus in front of the loss "
+            "and the inner derivative of log(1 - y_hat).",
         ),
         Mistake(
             "no_mean",
             _variant_bce_gradients(lambda p, y, n: p - y),
             "your gradients are N times too large: the loss is a mean over the N samples, so "
-            "dz = (y_hat - y) / N.",
+            "each sample's share of the gradient carries a 1/N.",
         ),
         Mistake(
             "averaged_twice",
             _variant_bce_gradients(mean=True),
-            "the 1/N of the mean is applied twice: dz = (y_hat - y) / N already carries it, so "
-            "dw = x.T @ dz and db = dz.sum() are sums over the batch, not means.",
+            "the 1/N of the mean is applied twice: dz already carries it, so dw and db "
+            "collect the samples' shares as sums, not means.",
         ),
         Mistake(
             "loss_sign",
@@ -481,5 +509,15 @@ register(Exercise(
             "L = -mean(y log(y_hat) + (1 - y) log(1 - y_hat)).",
         ),
     ),
-    hint=_GRADCHECK,
+    hints=(
+        "for one sample, split the chain at y_hat: first dL/dy_hat_i of "
+        "-(1/N)(y_i log y_hat_i + (1 - y_i) log(1 - y_hat_i)) (d log u / du = 1/u, and mind "
+        "the inner derivative of 1 - y_hat), then the sigmoid gate of exercise 2. Put "
+        "dL/dy_hat_i over one common denominator before you multiply.",
+        "dL/dy_hat_i = (1/N) (y_hat_i - y_i) / (y_hat_i (1 - y_hat_i)). Multiply by the "
+        "sigmoid's local derivative: what is left of dz_i? From dz on, dw and db are as in "
+        "mse_gradients. " + _GRADCHECK,
+        "dz = (y_hat - y) / N, dw = x.T @ dz, db = dz.sum(), and "
+        "loss = -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)).",
+    ),
 ))

@@ -3,6 +3,7 @@
 Its exercises, in notebook order:
 - affine_forward: out = x @ W + b (and a cache);
 - affine_backward: dx, dW and db of the affine layer;
+- sum_to_shape: the gradient of a broadcast operand, summed over the broadcast axes;
 - relu_backward: the backward pass of the ReLU;
 - softmax_cross_entropy: the mean softmax cross-entropy loss and its gradient dscores;
 - two_layer_loss: affine, ReLU, affine, softmax: the loss and every weight's gradient.
@@ -17,7 +18,7 @@ import numpy as np
 from backprop.activations import relu_backward
 from backprop.grading.exercise import Case, Exercise, Mistake, register
 from backprop.grading.messages import shapes as _shapes
-from backprop.layers import affine_backward, affine_forward
+from backprop.layers import affine_backward, affine_forward, sum_to_shape
 from backprop.losses import softmax_cross_entropy
 
 LESSON = "03_mlp"
@@ -25,6 +26,7 @@ LESSON = "03_mlp"
 _GRADCHECK = (
     "Write the shape of every array next to each line, then compare your gradients with "
     "grad_check, as in section 'A gradient check of the whole network' of lesson 3."
+
 )
 
 
@@ -76,7 +78,12 @@ register(Exercise(
             "x @ W + b; the ReLU is its own layer, with its own forward and backward pass.",
         ),
     ),
-    hint="out = x @ W + b: a matrix product, then the bias added to every row.",
+    hints=(
+        "Which NumPy operation combines every row of x (N, D) with every column of W (D, H) "
+        "into an (N, H) array? Then add the bias; broadcasting adds it to every row.",
+        "out = x @ W + b: a matrix product, then the bias added to every row. Return it with "
+        "cache = (x, W, b).",
+    ),
 ))
 
 
@@ -126,29 +133,27 @@ register(Exercise(
             "dW_transposed",
             lambda dout, cache: (dout @ cache[1].T, dout.T @ cache[0], dout.sum(axis=0)),
             "dW has the transpose on the wrong side: dout.T @ x has shape (H, D), the shape of "
-            "W.T. A gradient has the shape of its variable, W (D, H), so the product must be "
-            "x.T @ dout: (D, N) @ (N, H).",
+            "W.T. A gradient has the shape of its variable, W (D, H): which product of x and "
+            "dout gives (D, H)?",
         ),
         Mistake(
             "db_wrong_axis",
             lambda dout, cache: (dout @ cache[1].T, cache[0].T @ dout, dout.sum(axis=1)),
             "db is summed over the wrong axis: dout.sum(axis=1) adds up the H units of each "
-            "sample, giving shape (N,). The bias gets every sample's gradient, so sum over the "
-            "batch, axis 0: db = dout.sum(axis=0), shape (H,).",
+            "sample, giving shape (N,). Which of dout's axes did the bias get copied along?",
         ),
         Mistake(
             "db_not_summed",
             lambda dout, cache: (dout @ cache[1].T, cache[0].T @ dout, dout.copy()),
             "db is not summed over the batch: dout has one row per sample, shape (N, H), but b "
-            "has shape (H,). b is added to every row, so each row's gradient flows into it: "
-            "db = dout.sum(axis=0).",
+            "has shape (H,). b is added to every row, so each row's gradient flows into it.",
         ),
         Mistake(
             "averaged",
             _variant_affine_backward(lambda n: 1 / n, lambda n: 1 / n),
             "dW and db are N times too small: you averaged over the batch. The 1/N of the mean "
             "loss is already inside dout (the loss's backward pass put it there), so here the "
-            "samples' contributions are summed: dW = x.T @ dout, db = dout.sum(axis=0).",
+            "samples' contributions are summed, not averaged.",
         ),
         Mistake(
             "db_mean",
@@ -169,11 +174,156 @@ register(Exercise(
             _variant_affine_backward(lambda n: 1.0, lambda n: 1.0, sign=-1.0),
             "your gradients have the wrong sign. The backward pass returns dL/dx, dL/dW and "
             "dL/db as they are; the minus sign of gradient descent belongs to the update step, "
-            "W ← W − lr · dW.",
+            "W ← W − η · dW.",
         ),
     ),
-    hint="each gradient has the shape of its variable: dx (N, D) = dout @ W.T, dW (D, H) = "
-         "x.T @ dout, db (H,) = dout summed over the batch. " + _GRADCHECK,
+    hints=(
+        "Start from one entry, out[n, h] = sum_d x[n, d] W[d, h] + b[h]. For each of x[n, d], "
+        "W[d, h] and b[h]: in which entries of out does it appear, and with which local "
+        "derivative? Its gradient is the sum over those entries of dout times that derivative.",
+        "You should get dL/dx[n, d] = sum_h dout[n, h] W[d, h], dL/dW[d, h] = sum_n x[n, d] "
+        "dout[n, h], dL/db[h] = sum_n dout[n, h]. Now let the shapes place the transposes: dW "
+        "must have W's shape (D, H); which product of x (N, D) and dout (N, H) gives that? And "
+        "dx (N, D), from dout (N, H) and W (D, H)?",
+        "dx = dout @ W.T (N, D), dW = x.T @ dout (D, H), db = dout.sum(axis=0) (H,). "
+        + _GRADCHECK,
+    ),
+))
+
+
+# --- sum_to_shape ------------------------------------------------------------------
+
+
+def _lead(dout: np.ndarray, shape: tuple[int, ...]) -> int:
+    return dout.ndim - len(shape)
+
+
+def _ones(dout: np.ndarray, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of dout (after the leading ones) where the operand had size 1."""
+    lead = _lead(dout, shape)
+    return tuple(lead + i for i, s in enumerate(shape) if s == 1 and dout.shape[lead + i] != 1)
+
+
+def _sts_mean(dout, shape):
+    """Averages over the broadcast axes instead of summing."""
+    axes = tuple(range(_lead(dout, shape))) + _ones(dout, shape)
+    return dout.mean(axis=axes, keepdims=True).reshape(shape) if axes else dout.copy()
+
+
+def _sts_no_keepdims(dout, shape):
+    """Sums the right axes, but drops the size-1 axes instead of keeping them."""
+    axes = tuple(range(_lead(dout, shape))) + _ones(dout, shape)
+    return dout.sum(axis=axes) if axes else dout.copy()
+
+
+def _sts_leading_only(dout, shape):
+    """Sums the leading axes that broadcasting added, and forgets the size-1 axes."""
+    lead = _lead(dout, shape)
+    return dout.sum(axis=tuple(range(lead))) if lead else dout.copy()
+
+
+def _sts_left_aligned(dout, shape):
+    """Lines the shapes up from the left: sums the trailing axes instead of the leading ones."""
+    k = len(shape)
+    out = dout.sum(axis=tuple(range(k, dout.ndim))) if dout.ndim > k else dout.copy()
+    ones = tuple(i for i, s in enumerate(shape) if s == 1 and i < out.ndim and out.shape[i] != 1)
+    return out.sum(axis=ones, keepdims=True) if ones else out
+
+
+def _sts_axis0(dout, shape):
+    """Always db = dout.sum(axis=0), the affine layer's bias gradient, whatever the shapes."""
+    return dout.sum(axis=0) if dout.ndim > len(shape) else dout.copy()
+
+
+def _cases_sum_to_shape(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # The first cases tell every known mistake apart by the shape it returns; the later ones
+    # by the values (a mean, sizes of 1 kept or dropped).
+    pairs: list[tuple[tuple[int, ...], tuple[int, ...], str]] = [
+        ((4, 3), (3,), ", a bias b added to every row"),
+        ((3, 2, 4), (4,), ", two leading axes added"),
+        ((5, 4), (1, 4), ", a size-1 axis first"),
+        ((2, 3, 4), (3, 1), ", a leading axis and a size-1 axis"),
+    ]
+    if hidden:
+        pairs += [
+            ((2, 3), (), ", a scalar b: every entry of out used it"),
+            ((2, 3, 4), (2, 1, 4), ", a size-1 axis in the middle"),
+            ((3, 4), (3, 4), ", no broadcasting at all"),
+            ((3, 1, 5), (1, 1, 5), ", an axis of size 1 in dout too"),
+            ((6, 2, 3, 2), (3, 1), ", two leading axes and a size-1 axis"),
+        ]
+    cases = []
+    for out_shape, shape, what in pairs:
+        dout = rng.normal(size=out_shape)
+        cases.append(Case((dout, shape), f"dout of shape {out_shape}, shape={shape}{what}"))
+    return cases
+
+
+register(Exercise(
+    id="sum_to_shape",
+    lesson=LESSON,
+    reference=sum_to_shape,
+    cases=_cases_sum_to_shape,
+    outputs=("db",),
+    seed=306,
+    mistakes=(
+        Mistake(
+            "summed_everything",
+            lambda dout, shape: dout.sum(),
+            "you summed dout over every axis, to one number. Only the axes along which b was "
+            "copied are summed; b's own axes stay, so db has b's shape.",
+        ),
+        Mistake(
+            "leading_only",
+            _sts_leading_only,
+            "you summed the leading axes that broadcasting added, but not the axes where b has "
+            "size 1: b was copied along those too.",
+        ),
+        Mistake(
+            "not_summed",
+            lambda dout, shape: dout.copy(),
+            "you returned dout unchanged, with out's shape. Every entry of b was used in "
+            "several entries of out, and its gradient collects all of them.",
+        ),
+        Mistake(
+            "left_aligned",
+            _sts_left_aligned,
+            "you summed the wrong axes: you lined the shapes up from the left. NumPy lines "
+            "them up from the right, so the axes that broadcasting adds are the leading ones.",
+        ),
+        Mistake(
+            "axis0_only",
+            _sts_axis0,
+            "you summed over axis 0 only, as for a bias of shape (H,). That is one case; here "
+            "the number of added axes, and which axes had size 1, depend on the shapes.",
+        ),
+        Mistake(
+            "dropped_kept_dim",
+            _sts_no_keepdims,
+            "you summed the right axes, but dropped b's axes of size 1: db must keep them, "
+            "with size 1, so that it has b's exact shape (keepdims, or a reshape at the end).",
+        ),
+        Mistake(
+            "averaged",
+            _sts_mean,
+            "you averaged over the broadcast axes instead of summing. Each copy of b's entry "
+            "contributes its whole gradient to it, and the contributions add up.",
+        ),
+    ),
+    hints=(
+        "Broadcasting copies each entry of b into several entries of out, each time with "
+        "local derivative 1. By lesson 1's rule for a value used in several places, what is "
+        "the gradient of one entry of b? Which axes of out hold its copies? Recall how NumPy "
+        "lines the two shapes up.",
+        "NumPy lines shapes up from the right. Two kinds of axes got copied: the "
+        "dout.ndim - len(shape) leading axes that b doesn't have at all, and the axes where b "
+        "has size 1 but dout doesn't. Sum dout over both kinds; the first kind disappears, "
+        "the second must stay, with size 1.",
+        "lead = dout.ndim - len(shape); db = dout.sum(axis=tuple(range(lead))); then "
+        "ones = tuple(i for i, s in enumerate(shape) if s == 1); "
+        "db = db.sum(axis=ones, keepdims=True); return db (db.reshape(shape) also covers "
+        "shape ()).",
+    ),
 ))
 
 
@@ -229,20 +379,20 @@ register(Exercise(
         Mistake(
             "mask_only",
             lambda dout, x: (x > 0) * 1.0,
-            "you returned the local derivative, the 0/1 mask, alone. Multiply it by the upstream "
-            "gradient: dx = dout * (x > 0).",
+            "you returned the local derivative, the 0/1 mask, alone. The chain rule multiplies "
+            "it by the upstream gradient.",
         ),
         Mistake(
             "times_forward",
             lambda dout, x: dout * np.maximum(x, 0.0),
             "you multiplied dout by relu(x), the forward output. The local derivative is ReLU's "
-            "slope: 1 where x > 0 and 0 elsewhere, so dx = dout * (x > 0).",
+            "slope, d relu(x) / dx, not its value.",
         ),
         Mistake(
             "forward",
             lambda dout, x: np.maximum(x, 0.0),
-            "that is the forward pass, relu(x) = max(0, x). The backward pass returns dout where "
-            "x > 0, and 0 elsewhere.",
+            "that is the forward pass, relu(x) = max(0, x). The backward pass returns dL/dx: "
+            "the upstream gradient dout times the ReLU's slope.",
         ),
         Mistake(
             "inverted",
@@ -251,7 +401,15 @@ register(Exercise(
             "active) and is blocked where x < 0.",
         ),
     ),
-    hint="dx is dout where the forward input x was positive, and 0 elsewhere (also at x = 0).",
+    hints=(
+        "Draw max(0, x). What is its slope for x < 0, and for x > 0? The chain rule then "
+        "multiplies dout by that slope, entry by entry.",
+        "The slope is 1 where x > 0 and 0 where x < 0 (and, by this course's convention, 0 at "
+        "x = 0): the ReLU is a switch that lets the gradient through or blocks it. (x > 0) is "
+        "a boolean array that NumPy turns into 1.0 and 0.0 in a product.",
+        "dx = dout * (x > 0): dout where the forward input x was positive, 0 elsewhere (also "
+        "at x = 0). A new array, so dout is left as it was.",
+    ),
 ))
 
 
@@ -334,7 +492,7 @@ register(Exercise(
             "no_1_over_N",
             _variant_softmax_cross_entropy("mean", "no_n"),
             "dscores is N times too large. The loss is the mean over the batch, so each "
-            "sample's gradient carries a factor 1/N: dscores = (softmax(scores) - onehot(y)) / N.",
+            "sample's gradient carries the factor 1/N of that mean.",
         ),
         Mistake(
             "loss_summed_only",
@@ -347,26 +505,27 @@ register(Exercise(
             _softmax_ce_columns,
             "probs[:, y] picks whole columns, an (N, N) array with one column per label, not "
             "one entry per row. Use probs[np.arange(N), y] to pick each sample's probability of "
-            "its own label (and the same index to subtract the one-hot in dscores).",
+            "its own label (the same index works for dscores).",
         ),
         Mistake(
             "summed",
             _variant_softmax_cross_entropy("sum", "no_n"),
             "you summed the loss over the batch (and left the 1/N out of dscores to match). The "
-            "convention here is the mean: divide the loss and dscores by N, so that the size of "
-            "a step doesn't depend on the batch size.",
+            "convention here is the mean, for the loss and so for its gradient, so that the "
+            "size of a step doesn't depend on the batch size.",
         ),
         Mistake(
             "no_onehot",
             _variant_softmax_cross_entropy("mean", "no_onehot"),
-            "dscores is softmax(scores) / N without the one-hot subtracted. At each sample's "
-            "true class the gradient is (p - 1) / N: subtract 1 there.",
+            "dscores is softmax(scores) / N without the one-hot subtracted: a term is missing "
+            "at each sample's true class. Differentiate -log p_y with respect to s_y again: "
+            "the case i = j of the softmax's Jacobian has an extra term.",
         ),
         Mistake(
             "sign",
             _variant_softmax_cross_entropy("mean", "sign"),
-            "dscores has the wrong sign: it is (softmax(scores) - onehot(y)) / N, positive for "
-            "the wrong classes, so that gradient descent lowers their scores.",
+            "dscores has the wrong sign. Raising a wrong class's score raises the loss, so its "
+            "gradient must be positive (and gradient descent then lowers that score).",
         ),
         Mistake(
             "loss_no_minus",
@@ -381,8 +540,18 @@ register(Exercise(
             "Only one entry per row is nonzero; average over the N samples only.",
         ),
     ),
-    hint="p = softmax of each row (subtract the row's max before exp), loss = -mean(log p[i, "
-         "y[i]]), dscores = (p - onehot(y)) / N.",
+    hints=(
+        "One example at a time, L_n = -log p_y. First the Jacobian of the softmax: with "
+        "p_i = e^{s_i} / S and S = sum_k e^{s_k}, find dp_i/ds_j by the quotient rule, in two "
+        "cases, i = j and i ≠ j (S depends on every s_j, with dS/ds_j = e^{s_j}).",
+        "dp_i/ds_j = p_i (δ_ij - p_j), where δ_ij is 1 if i = j and 0 otherwise; and "
+        "dL_n/dp_i is -1/p_y for i = y, 0 for the others. Chain the two, "
+        "dL_n/ds_j = sum_i dL_n/dp_i · dp_i/ds_j: only i = y survives. Then the mean over the "
+        "batch multiplies each row by 1/N.",
+        "dscores = (p - onehot(y)) / N, where p is the softmax of each row (subtract the row's "
+        "max before exp) and onehot(y) has a 1 at each row's label: copy p, subtract 1 at "
+        "[np.arange(N), y], divide by N. loss = -mean(log p[np.arange(N), y]).",
+    ),
 ))
 
 
@@ -473,14 +642,13 @@ register(Exercise(
             "no_relu_derivative",
             _variant_two_layer_loss(gate="none"),
             "dW1 and db1 skip the ReLU's derivative: on the way back, the gradient dh must pass "
-            "through the ReLU gate before the first layer, da1 = dh * (a1 > 0). (dW2 and db2 "
-            "are right.)",
+            "through the ReLU gate before the first layer. (dW2 and db2 are right.)",
         ),
         Mistake(
             "times_activation",
             _variant_two_layer_loss(gate="times_h"),
             "you multiplied dh by the ReLU's output h = relu(a1). The gate's local derivative "
-            "is its slope, 1 where a1 > 0 and 0 elsewhere: da1 = dh * (a1 > 0).",
+            "is its slope, not its value.",
         ),
         Mistake(
             "mask_from_gradient",
@@ -492,31 +660,37 @@ register(Exercise(
             "no_1_over_N",
             _variant_two_layer_loss(per_n=False),
             "every gradient is N times too large: the softmax gradient lacks its 1/N. The loss "
-            "is the mean over the batch, so dscores = (softmax(scores) - onehot(y)) / N, and "
-            "everything below inherits that factor.",
+            "is the mean over the batch, and everything below dscores inherits that factor.",
         ),
         Mistake(
             "dW1_transposed",
             _variant_two_layer_loss(dW1_transposed=True),
-            "dW1 has the transpose on the wrong side: it is X.T @ da1, of shape (D, H) like W1, "
-            "not da1.T @ X. (The check uses square matrices, so the shape alone didn't give it "
-            "away.)",
+            "dW1 has the transpose on the wrong side: da1.T @ X has the shape of W1.T, (H, D), "
+            "not W1's (D, H). (The check uses square matrices, so the shape alone didn't give "
+            "it away.)",
         ),
         Mistake(
             "W2_not_transposed",
             _variant_two_layer_loss(W2_transposed=False),
-            "going back from the scores to the hidden layer needs W2's transpose: dh = dscores "
-            "@ W2.T, of shape (N, H). (dW2 and db2 are right; the check uses square matrices, "
-            "so the shape alone didn't give it away.)",
+            "going back from the scores to the hidden layer needs W2's transpose: dh must "
+            "have h's shape (N, H), built from dscores (N, C) and W2 (H, C). (dW2 and db2 are "
+            "right; the check uses square matrices, so the shape alone didn't give it away.)",
         ),
         Mistake(
             "db_wrong_axis",
             _variant_two_layer_loss(db_axis=1),
             "db1 and db2 are summed over the wrong axis. A bias is added to every sample, so "
-            "its gradient sums over the batch, axis 0: db2 = dscores.sum(axis=0), one entry per "
-            "unit.",
+            "its gradient sums over the batch, leaving one entry per unit.",
         ),
     ),
-    hint="go through the table of section 'The whole network': every gradient has the shape of "
-         "its variable, and the ReLU gate sits between dh and da1. " + _GRADCHECK,
+    hints=(
+        "Write the forward pass as four lines (a1, h, scores, loss), then walk them from the "
+        "bottom up. Each line is a layer you already know the backward pass of: which "
+        "gradient goes in, and which come out?",
+        "Bottom up: the loss gives dscores (exercise 4); the second affine layer turns it into "
+        "dW2, db2 and dh, the gradient of its input h; the ReLU turns dh into da1 (its cache "
+        "is a1); the first affine layer turns da1 into dW1 and db1. " + _GRADCHECK,
+        "dscores from softmax_cross_entropy; dW2 = h.T @ dscores, db2 = dscores.sum(axis=0), "
+        "dh = dscores @ W2.T; da1 = dh * (a1 > 0); dW1 = X.T @ da1, db1 = da1.sum(axis=0).",
+    ),
 ))

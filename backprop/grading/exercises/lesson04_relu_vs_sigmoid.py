@@ -115,8 +115,15 @@ register(Exercise(
             "has the sign of dout.",
         ),
     ),
-    hint="unpack x, alpha = cache; dx = dout where x > 0 and alpha * dout elsewhere (also at "
-         "x = 0). np.where(x > 0, 1.0, alpha) builds the slope.",
+    hints=(
+        "which gate is this? The leaky ReLU passes x on unchanged where x > 0 and scales it "
+        "by alpha elsewhere: what does each side do to the gradient that flows back? And "
+        "which alpha: look at what the cache holds.",
+        "the local derivative is a slope per entry: 1 where x > 0, alpha where x <= 0 (the "
+        "kink x = 0 included). The chain rule multiplies it, entry by entry, by the upstream "
+        "dout.",
+        "x, alpha = cache; dx = dout * np.where(x > 0, 1.0, alpha).",
+    ),
 ))
 
 
@@ -196,8 +203,15 @@ register(Exercise(
             "product: W = W1 @ W2 and b = b1 @ W2 + b2.",
         ),
     ),
-    hint="expand (x @ W1 + b1) @ W2 + b2 and collect the terms: the one with x gives W, the "
-         "rest gives b. Test it as in section 2: both sides must agree on a random x.",
+    hints=(
+        "write out what the two layers compute for one sample, a row x: h = x @ W1 + b1, then "
+        "h @ W2 + b2. Which part of the result multiplies x, and which part does not depend "
+        "on x at all?",
+        "distribute the product over the sum: (x @ W1) @ W2 + b1 @ W2 + b2. The order of a "
+        "matrix product matters: x meets W1 first. And b1 goes through W2 too.",
+        "W = W1 @ W2 and b = b1 @ W2 + b2. Test it as in section 2: both sides must agree on "
+        "a random x.",
+    ),
 ))
 
 
@@ -289,9 +303,15 @@ register(Exercise(
             "for x of shape (N, fan_in).",
         ),
     ),
-    hint="draw all weights in one call, rng.normal(0.0, std, size=(fan_in, fan_out)), with "
-         "std = np.sqrt(2 / fan_in), and use the rng you are given (not np.random), so that "
-         "the check can repeat your draws.",
+    hints=(
+        "what shape must W have so that x @ W works for x of shape (N, fan_in)? And whose "
+        "random numbers must you draw, so that the check can repeat your draws?",
+        "He's variance is 2 / fan_in: the fan_in inputs add up into one unit, and the 2 makes "
+        "up for the half that a ReLU zeroes. rng.normal takes a standard deviation, not a "
+        "variance.",
+        "W = rng.normal(0.0, np.sqrt(2 / fan_in), size=(fan_in, fan_out)): all weights in one "
+        "call, with the rng you are given (not np.random).",
+    ),
     rtol=1e-9,
     atol=1e-12,
 ))
@@ -418,8 +438,16 @@ register(Exercise(
             "dW_i, and leave the b_i keys out.",
         ),
     ),
-    hint="count the layers, L = the number of keys that start with 'W'; then for i = 1 … L "
-         "return np.linalg.norm(grads[f'W{i}']), in that order, as one array of shape (L,).",
+    hints=(
+        "what shape must the result have? One number per layer, layer 1 (next to the input) "
+        "first; the dict's keys may come in any order. How do you find the number of layers "
+        "L?",
+        "L = the number of keys that start with 'W'. Build each key from its layer number, "
+        "grads[f'W{i}'] for i = 1 … L (sorting the strings puts 'W10' before 'W2'), and leave "
+        "the b keys out.",
+        "np.array([np.linalg.norm(grads[f'W{i}']) for i in range(1, L + 1)]), shape (L,): a "
+        "norm is the square root of the sum of the squares of all the entries.",
+    ),
     rtol=1e-9,
     atol=0.0,
 ))
@@ -505,7 +533,12 @@ register(Exercise(
             "question is the other one: the fraction that is 0 for every sample.",
         ),
     ),
-    hint="per unit (column), ask whether it is exactly 0 for every sample: np.all(H == 0, "
-         "axis=0) has one True/False per unit; the fraction is its mean, as a float. A unit "
-         "that is positive for one sample, however little, is alive.",
+    hints=(
+        "which axis of H, shape (samples, units), is a unit? A unit is dead when it is 0 for "
+        "every sample, not for some; a unit positive for a single sample, however little, is "
+        "alive.",
+        "np.all(H == 0, axis=0) has one True/False per unit (column): True for a dead unit.",
+        "float(np.mean(np.all(H == 0, axis=0))): the mean of the per-unit booleans is the "
+        "fraction of dead units.",
+    ),
 ))

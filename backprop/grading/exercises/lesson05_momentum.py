@@ -180,9 +180,15 @@ register(Exercise(
             "of the velocity. Here the velocity is the step itself: v = β·v − lr·dw, then w + v.",
         ),
     ),
-    hint="v = config['momentum'] · v_old − config['learning_rate'] · dw (v_old: "
-         "config.get('velocity', zeros)), store config['velocity'] = v, return w + v, config. "
-         "See section 2, 'Momentum: a velocity'.",
+    hints=(
+        "two things change in a step: the velocity and the weights. Where does the velocity "
+        "live between two calls, and what is it on the very first call?",
+        "v_old = config.get('velocity', np.zeros_like(w)). The new velocity keeps the "
+        "fraction β = config['momentum'] of the old one and adds plain SGD's step, −η · dw "
+        "with η = config['learning_rate'].",
+        "v = config['momentum'] · v_old − config['learning_rate'] · dw; store "
+        "config['velocity'] = v; return w + v, config. See section 2, 'Momentum: a velocity'.",
+    ),
 ))
 
 
@@ -254,9 +260,16 @@ register(Exercise(
         Mistake("velocity_not_stored", _variant_nesterov("not_stored"), _NOT_STORED),
         Mistake("velocity_ignored", _variant_nesterov("ignored"), _IGNORED),
     ),
-    hint="v_prev = config.get('velocity', zeros); v_new = β·v_prev − lr·dw; store v_new in "
-         "config['velocity']; return w − β·v_prev + (1 + β)·v_new, config. See section 3, "
-         "'Nesterov momentum'.",
+    hints=(
+        "the w you receive is the stored look-ahead point, not the real position. The step "
+        "must take it from this look-ahead point to the next one: what are the real position "
+        "now, and the look-ahead point after the step, in terms of the velocities?",
+        "v_new = β · v_prev − η · dw, as for momentum (v_prev = config.get('velocity', "
+        "zeros)). The real position is w − β · v_prev; it moves by v_new, and the next "
+        "look-ahead point is β · v_new further on.",
+        "store config['velocity'] = v_new; return w − β · v_prev + (1 + β) · v_new, config. "
+        "See section 3, 'Nesterov momentum'.",
+    ),
 ))
 
 
@@ -379,9 +392,15 @@ register(Exercise(
             "np.repeat(per_epoch_rates, steps_per_epoch).",
         ),
     ),
-    hint="rates has epochs · steps_per_epoch entries; step s belongs to epoch "
-         "s // steps_per_epoch and trains at lr0 · drop ** (epoch // every). See section 4, "
-         "'Learning-rate schedules'.",
+    hints=(
+        "what shape must the result have? One rate per training step, epochs · "
+        "steps_per_epoch of them. Which epoch does step s belong to?",
+        "step s belongs to epoch s // steps_per_epoch; the rate is multiplied by drop once "
+        "every `every` epochs, so by then it has dropped epoch // every times.",
+        "rates[s] = lr0 · drop ** ((s // steps_per_epoch) // every), as a float array; "
+        "np.arange(epochs * steps_per_epoch) gives every s at once. See section 4, "
+        "'Learning-rate schedules'.",
+    ),
 ))
 
 
@@ -497,9 +516,14 @@ register(Exercise(
             "rng.permutation(n), called once.",
         ),
     ),
-    hint="order = rng.permutation(n), with the rng you were given (not np.random.permutation "
-         "or a new generator: the check replays its draws), called once; then "
-         "[order[i:i + batch_size] for i in range(0, n, batch_size)]: every index exactly once, "
-         "the last batch possibly shorter. "
-         "See section 1, 'Full batch, mini-batches and SGD'.",
+    hints=(
+        "what must the result hold? Every index 0 … n-1 exactly once, in a shuffled order, "
+        "cut into pieces of batch_size. How many random draws does that take, and from which "
+        "generator?",
+        "shuffle once: order = rng.permutation(n), with the rng you were given (not "
+        "np.random.permutation or a new generator: the check replays its draws). Then cut "
+        "order into consecutive slices.",
+        "[order[i:i + batch_size] for i in range(0, n, batch_size)]: the last batch holds the "
+        "rest, possibly fewer. See section 1, 'Full batch, mini-batches and SGD'.",
+    ),
 ))

@@ -179,10 +179,18 @@ register(Exercise(
             "beta.",
         ),
     ),
-    hint="train: mu = x.mean(axis=0), var = x.var(axis=0), x_hat = (x − mu) / sqrt(var + eps), "
-         "out = gamma · x_hat + beta, then running = momentum · running + (1 − momentum) · "
-         "(mu or var), stored in bn_param; test: the same with the running averages, which stay "
-         "unchanged. See section 2, 'Batch normalisation: the forward pass'.",
+    hints=(
+        "two modes. In train mode, over which axis do the statistics run: one mean per "
+        "feature, over the batch, or one per sample? In test mode, which statistics are used, "
+        "and may anything in bn_param change?",
+        "train: per feature, mu = x.mean(axis=0) and var = x.var(axis=0); normalise with eps "
+        "under the square root, then scale by gamma and shift by beta. The running averages "
+        "(zeros and ones at first) move towards mu and var by momentum (0.9 by default).",
+        "train: x_hat = (x − mu) / sqrt(var + eps), out = gamma · x_hat + beta, then running "
+        "= momentum · running + (1 − momentum) · (mu or var), stored in bn_param; test: the "
+        "same with the running averages, which stay unchanged, and cache None. See section 2, "
+        "'Batch normalisation: the forward pass'.",
+    ),
 ))
 
 
@@ -337,10 +345,17 @@ register(Exercise(
     outputs=("dx", "dgamma", "dbeta"),
     seed=602,
     mistakes=_norm_mistakes(0, "batch mean and variance"),
-    hint="go through the graph of section 3 backwards: dbeta, dgamma, dx_hat = dout · gamma, "
-         "then dxc and dvar (through the inverse square root), the variance's path into dxc, and "
-         "last the mean's path, dx = dxc − dxc.sum(axis=0) / N. Compare with grad_check as in "
-         "section 3, 'The gradient check'.",
+    hints=(
+        "draw the graph of section 3 (x → mean → centred xc → variance → inverse square root "
+        "→ x_hat → scale and shift) and walk it backwards. Start at the easy end: what shapes "
+        "must dgamma and dbeta have, and over which axis do you sum?",
+        "dbeta = dout.sum(axis=0), dgamma = (dout · x_hat).sum(axis=0), dx_hat = dout · "
+        "gamma. x reaches x_hat by three paths, through xc, through var and through mu: each "
+        "adds its share to dx.",
+        "with xc = x − mu and s = sqrt(var + eps): dvar = (dx_hat · xc).sum(axis=0) · (−½) / "
+        "s³; dxc = dx_hat / s + 2 · xc · dvar / N; last the mean's path, dx = dxc − "
+        "dxc.sum(axis=0) / N. Compare with grad_check as in section 3, 'The gradient check'.",
+    ),
 ))
 
 
@@ -365,9 +380,17 @@ register(Exercise(
         ),
         *_norm_mistakes(1, "per-sample mean and variance"),
     ),
-    hint="batch norm's backward pass with the roles of the axes swapped for dx: the sums run "
-         "over the features of each sample (axis=1, keepdims=True) and divide by D; dgamma and "
-         "dbeta still sum over the batch (axis 0). See section 5, 'Layer normalisation'.",
+    hints=(
+        "layer norm is batch norm with the statistics taken over the other axis. Which of the "
+        "three gradients change, and which still sum over the batch?",
+        "dgamma and dbeta still sum over the batch (axis 0), shape (D,). mu and var have "
+        "shape (N, 1), so in dx every sum runs over the features of one sample (axis=1, "
+        "keepdims=True) and divides by D.",
+        "batch norm's dx with the axes swapped: with xc = x − mu, s = sqrt(var + eps) and "
+        "dx_hat = dout · gamma: dvar = (dx_hat · xc).sum(axis=1, keepdims=True) · (−½) / s³; "
+        "dxc = dx_hat / s + 2 · xc · dvar / D; dx = dxc − dxc.sum(axis=1, keepdims=True) / D. "
+        "See section 5, 'Layer normalisation'.",
+    ),
 ))
 
 
@@ -440,8 +463,13 @@ register(Exercise(
             "The minus of 'weight decay' comes from the update step, W − lr · dW.",
         ),
     ),
-    hint="penalty = 0.5 · reg · (W ** 2).sum() (a float), dW = reg · W (W's shape). See "
-         "section 7, 'L2: weight decay'.",
+    hints=(
+        "what must each result be? The penalty is one number; its gradient has one entry per "
+        "weight, W's shape. Each weight appears in only one term of the sum.",
+        "the derivative of 0.5 · reg · w² with respect to w is reg · w: the ½ cancels the 2.",
+        "penalty = 0.5 · reg · (W ** 2).sum() as a float, dW = reg · W. See section 7, 'L2: "
+        "weight decay'.",
+    ),
 ))
 
 
@@ -547,9 +575,16 @@ register(Exercise(
             "rescaling already happened in training, so test mode is the identity: out = x.",
         ),
     ),
-    hint="train: rng = np.random.default_rng(dropout_param['seed']), mask = "
-         "(rng.random(x.shape) >= p) / (1 − p), out = x · mask; test: out = x. See section 7, "
-         "'Dropout'.",
+    hints=(
+        "two modes. In test mode, what does dropout do to x? In train mode, which units are "
+        "kept, with what probability, and by how much must a kept one be scaled so that the "
+        "expected output is x?",
+        "draw from rng = np.random.default_rng(dropout_param['seed']), so that the check can "
+        "repeat it; a unit is kept where rng.random(x.shape) >= p, then scaled by 1 / (1 − "
+        "p); a dropped one is 0.",
+        "train: mask = (rng.random(x.shape) >= p) / (1 − p), out = x · mask, cache = "
+        "(dropout_param, mask); test: out = x, mask None. See section 7, 'Dropout'.",
+    ),
 ))
 
 
@@ -618,6 +653,14 @@ register(Exercise(
             "mode's forward pass is the identity, so dx = dout.",
         ),
     ),
-    hint="param, mask = cache; dx = dout if mask is None (test mode) else dout · mask. See "
-         "section 7, 'Dropout'.",
+    hints=(
+        "which gate is this? In train mode out = x · mask, the mask a constant drawn in the "
+        "forward pass; in test mode out = x. What does multiplying by a constant do to the "
+        "gradient on the way back?",
+        "the local derivative of x · mask with respect to x is the mask itself (0 for a "
+        "dropped unit, 1 / (1 − p) for a kept one), and 1 in test mode. The cache holds the "
+        "mask.",
+        "param, mask = cache; dx = dout if mask is None (test mode) else dout · mask. See "
+        "section 7, 'Dropout'.",
+    ),
 ))

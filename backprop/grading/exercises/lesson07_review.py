@@ -139,5 +139,17 @@ register(Exercise(
     outputs=("pred",),
     mistakes=(),
     accept=_accept_train_capstone,
-    hint="See section 7, 'The capstone', and the lessons its table names.",
+    hints=(
+        "which lessons' ingredients? The table of section 7 lists them: standardising (3), "
+        "ReLU with He initialisation (4), momentum and a step schedule (5), batch "
+        "normalisation (6).",
+        "a recipe: X_tr, X_te = standardize(X_train, X_test); net = MLP([64] + [width] * 11 + "
+        "[10], init='he', normalization='batchnorm'); Trainer(net, X_tr, y_train, "
+        "update_rule='sgd_momentum', lr_schedule='step', batch_size=32, progress=False, "
+        "...).train(); return net.predict(X_te), integer labels.",
+        "where to start: width 128, dropout=0.1, optim_config={'learning_rate': 0.05, "
+        "'momentum': 0.9}, schedule_config={'drop': 0.2, 'every': 8} (divided by 5 every 8 "
+        "epochs), epochs=24. If you change the recipe, try two or three seeds before you "
+        "trust it.",
+    ),
 ))
