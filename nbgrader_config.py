@@ -32,5 +32,11 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "backprop.course.scrub.ScrubHiddenTests",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "backprop.course.scrub.EscapeUnsafeMarkdown",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# Feedback pages show what a learner's code printed or displayed as inert text: HTML
+# outputs are cleaned of scripts and on*= attributes and JavaScript outputs left out
+# (sanitize_html; `backprop-course feedback` sets it too), and a markdown cell holding such
+# markup is shown escaped (EscapeUnsafeMarkdown, above). PNG plots and check messages stay.
+c.HTMLExporter.sanitize_html = True

@@ -8,7 +8,7 @@ wrong), so they can sit on hot paths.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from numbers import Real
@@ -45,6 +45,65 @@ def as_float(x: object, name: str) -> np.ndarray | float:
         f"{name} must be a number or a NumPy float array, got {type(x).__name__}. "
         f"Convert it with np.asarray({name}, dtype=np.float64)."
     )
+
+
+def _what(x: object) -> str:
+    """Describe a value that should have been one number, with the likely fix."""
+    if isinstance(x, bool | np.bool_):
+        return f"{x!r}, a bool: use a number (True and False are not rates or probabilities)"
+    if isinstance(x, str):
+        return f"the string {x!r}: use the number itself, without quotes"
+    if isinstance(x, np.ndarray):
+        if x.size == 1 and x.dtype.kind in "iuf":
+            return f"an array of shape {x.shape}: pass the number itself, float(...) or .item()"
+        return f"an array of shape {x.shape} and dtype {x.dtype}: it takes one number"
+    if x is None:
+        return "None"
+    if isinstance(x, Real):
+        nan = isinstance(x, float | np.floating) and np.isnan(x)
+        return f"{x!r}" + (": a NaN usually comes from an earlier step that blew up" if nan else "")
+    return f"{type(x).__name__} {x!r}"[:120]
+
+
+def as_scalar(x: object) -> float | None:
+    """Return x as a Python float if it is one real number, else None.
+
+    A real number is a Python int or float, a NumPy integer or floating scalar (such as
+    np.float32(0.1)) or a 0-d array of one; never a bool, a string, NaN, or an array of
+    any other shape.
+    """
+    if isinstance(x, np.ndarray):
+        if x.ndim != 0 or x.dtype.kind not in "iuf":
+            return None
+        x = x.item()
+    if isinstance(x, bool | np.bool_) or not isinstance(x, Real):
+        return None
+    value = float(x)
+    return None if np.isnan(value) else value
+
+
+def scalar_arg(
+    x: object, name: str, expected: str, ok: Callable[[float], bool], hint: str = ""
+) -> float:
+    """Return x as a Python float if it is one real number for which ok holds, else raise.
+
+    Args:
+        x: The value to check, e.g. config["learning_rate"].
+        name: Its name, for the message.
+        expected: What it must be, e.g. "a positive number"; the message says
+            "{name} must be {expected}, got ...", and what arrived.
+        ok: The range test, given the number as a float.
+        hint: A sentence added to the message, e.g. "0.9 is usual."
+
+    Raises:
+        ValueError: If x is not one real number (a bool, a string, NaN, None, an array
+            that is not 0-d) or is out of range; the message says what arrived.
+    """
+    value = as_scalar(x)
+    if value is None or not ok(value):
+        extra = f" {hint}" if hint else ""
+        raise ValueError(f"{name} must be {expected}, got {_what(x)}.{extra}")
+    return value
 
 
 def same_shape(a: object, a_name: str, b: object, b_name: str) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from backprop._checks import as_array, as_float
+from backprop._checks import as_array, as_float, scalar_arg
 
 __all__ = [
     "batchnorm_backward",
@@ -52,11 +52,9 @@ def _check_inputs(x: object, gamma: object, beta: object) -> np.ndarray:
 
 
 def _eps(param: dict[str, Any], name: str) -> float:
-    eps = param.get("eps", 1e-5)
-    if not (isinstance(eps, int | float) and not isinstance(eps, bool) and eps > 0):
-        raise ValueError(f"{name}['eps'] must be a small positive number such as 1e-5, "
-                         f"got {eps!r}: it keeps the square root away from zero.")
-    return float(eps)
+    return scalar_arg(param.get("eps", 1e-5), f"{name}['eps']",
+                      "a small positive number such as 1e-5", lambda v: 0 < v < np.inf,
+                      "It keeps the square root away from zero.")
 
 
 def batchnorm_forward(
@@ -75,6 +73,7 @@ def batchnorm_forward(
             - "eps": Added to the variance under the square root (default 1e-5).
             - "momentum": How much of the running averages a train step keeps
               (default 0.9): running = momentum * running + (1 - momentum) * batch.
+              "eps" and "momentum" may be Python or NumPy real scalars, or 0-d arrays.
             - "running_mean", "running_var": Shape (D,); created as zeros and ones on
               the first call. Train mode stores the new averages in this dict.
 
@@ -98,10 +97,9 @@ def batchnorm_forward(
             f"bn_param['mode'] must be 'train' or 'test', got {mode!r}. Use 'train' while "
             "training (batch statistics) and 'test' to predict (running averages).")
     eps = _eps(bn_param, "bn_param")
-    momentum = bn_param.get("momentum", 0.9)
-    if not (isinstance(momentum, int | float) and 0 <= momentum < 1):
-        raise ValueError(f"bn_param['momentum'] must be in [0, 1), got {momentum!r}; 0.9 keeps "
-                         "90 % of the running averages at each step.")
+    momentum = scalar_arg(bn_param.get("momentum", 0.9), "bn_param['momentum']", "in [0, 1)",
+                          lambda v: 0 <= v < 1,
+                          "0.9 keeps 90 % of the running averages at each step.")
     n, d = x.shape
     running_mean = bn_param.setdefault("running_mean", np.zeros(d))
     running_var = bn_param.setdefault("running_var", np.ones(d))

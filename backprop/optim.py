@@ -12,7 +12,9 @@ Every rule has the signature
 - `dw`: dL/dw, the same shape;
 - `config`: a dict of hyperparameters (`learning_rate`, ...) and of the rule's state,
   such as a velocity, which it carries from one step to the next. Pass None on the first
-  step to get the defaults; keep one config per parameter.
+  step to get the defaults; keep one config per parameter. A hyperparameter may be any
+  one real number (a Python int or float, a NumPy scalar such as np.float32(0.1), or a
+  0-d array): the rule stores it back in config as a Python float.
 
 The rule returns a new array and leaves `w` as it was, so a caller can still compare
 the step before and after. The state lives in `config` (never in the rule), so one
@@ -41,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from backprop._checks import as_float, no_nan, same_shape
+from backprop._checks import as_float, no_nan, same_shape, scalar_arg
 
 __all__ = [
     "SCHEDULES",
@@ -66,15 +68,15 @@ def _start(w: np.ndarray, dw: np.ndarray, config: Config | None, defaults: Confi
     config = {} if config is None else config
     for key, value in defaults.items():
         config.setdefault(key, value)
-    lr = config["learning_rate"]
-    if not (isinstance(lr, int | float) and lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"config['learning_rate'] must be a positive number, got {lr!r}.")
+    config["learning_rate"] = scalar_arg(
+        config["learning_rate"], "config['learning_rate']", "a positive number",
+        lambda v: 0 < v < np.inf, f"Try {defaults['learning_rate']:g}.")
     for key, low, high in _RANGES:
         if key in config:
-            value = config[key]
-            if not (isinstance(value, int | float) and low <= value < high):
-                raise ValueError(f"config[{key!r}] must be a number in [{low}, {high}), got "
-                                 f"{value!r}; the usual value is {defaults.get(key, '?')}.")
+            config[key] = scalar_arg(
+                config[key], f"config[{key!r}]", f"a number in [{low}, {high})",
+                lambda v, low=low, high=high: low <= v < high,
+                f"The usual value is {defaults.get(key, '?')}.")
     return config
 
 
@@ -261,11 +263,11 @@ def adam(
 # Learning-rate schedules ------------------------------------------------------------
 
 
-def _epoch_and_rate(epoch: int, lr0: float) -> None:
+def _epoch_and_rate(epoch: int, lr0: float) -> float:
+    """Check a schedule's epoch and starting rate; return the rate as a float."""
     if isinstance(epoch, bool) or not isinstance(epoch, int | np.integer) or epoch < 0:
         raise ValueError(f"epoch must be a whole number >= 0 (counted from 0), got {epoch!r}.")
-    if not (isinstance(lr0, int | float) and lr0 > 0 and np.isfinite(lr0)):
-        raise ValueError(f"lr0 must be a positive number, got {lr0!r}.")
+    return scalar_arg(lr0, "lr0", "a positive number", lambda v: 0 < v < np.inf)
 
 
 def constant(epoch: int, lr0: float) -> float:
@@ -278,8 +280,7 @@ def constant(epoch: int, lr0: float) -> float:
     Returns:
         lr0.
     """
-    _epoch_and_rate(epoch, lr0)
-    return float(lr0)
+    return _epoch_and_rate(epoch, lr0)
 
 
 def step_decay(epoch: int, lr0: float, drop: float = 0.5, every: int = 10) -> float:
@@ -301,9 +302,8 @@ def step_decay(epoch: int, lr0: float, drop: float = 0.5, every: int = 10) -> fl
         >>> [step_decay(e, 0.1, drop=0.5, every=2) for e in range(5)]
         [0.1, 0.1, 0.05, 0.05, 0.025]
     """
-    _epoch_and_rate(epoch, lr0)
-    if not (isinstance(drop, int | float) and 0 < drop <= 1):
-        raise ValueError(f"drop must be in (0, 1], got {drop!r}; 0.5 halves the rate.")
+    lr0 = _epoch_and_rate(epoch, lr0)
+    drop = scalar_arg(drop, "drop", "in (0, 1]", lambda v: 0 < v <= 1, "0.5 halves the rate.")
     if isinstance(every, bool) or not isinstance(every, int | np.integer) or every < 1:
         raise ValueError(f"every must be a whole number of epochs >= 1, got {every!r}.")
     return float(lr0 * drop ** (epoch // every))
@@ -324,9 +324,8 @@ def exponential_decay(epoch: int, lr0: float, decay: float = 0.9) -> float:
         >>> round(exponential_decay(2, 0.1, decay=0.5), 6)
         0.025
     """
-    _epoch_and_rate(epoch, lr0)
-    if not (isinstance(decay, int | float) and 0 < decay <= 1):
-        raise ValueError(f"decay must be in (0, 1], got {decay!r}; try 0.9.")
+    lr0 = _epoch_and_rate(epoch, lr0)
+    decay = scalar_arg(decay, "decay", "in (0, 1]", lambda v: 0 < v <= 1, "Try 0.9.")
     return float(lr0 * decay**epoch)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from backprop._checks import as_array, as_float
+from backprop._checks import as_array, as_float, scalar_arg
 
 __all__ = ["dropout_backward", "dropout_forward", "l2_penalty"]
 
@@ -74,7 +74,8 @@ def dropout_forward(
     Args:
         x: Activations of any shape, e.g. (N, H).
         dropout_param: A dict with
-            - "p": The probability of dropping a unit, in [0, 1).
+            - "p": The probability of dropping a unit, in [0, 1): a Python or NumPy
+              real scalar, or a 0-d array (never a bool).
             - "mode": "train" (drop) or "test" (the identity).
             - "seed" (int) or "rng" (np.random.Generator): needed in train mode.
 
@@ -93,11 +94,9 @@ def dropout_forward(
     if not isinstance(dropout_param, dict):
         raise TypeError("dropout_param must be a dict such as {'p': 0.5, 'mode': 'train', "
                         f"'seed': 0}}, got {type(dropout_param).__name__}.")
-    p = dropout_param.get("p")
-    if not (isinstance(p, int | float) and not isinstance(p, bool) and 0 <= p < 1):
-        raise ValueError(
-            f"dropout_param['p'] is the probability of dropping a unit and must be in [0, 1), "
-            f"got {p!r}. p = 1 would drop everything; 0.1 to 0.5 are usual.")
+    p = scalar_arg(dropout_param.get("p"), "dropout_param['p']",
+                   "the probability of dropping a unit, in [0, 1)", lambda v: 0 <= v < 1,
+                   "p = 1 would drop everything; 0.1 to 0.5 are usual.")
     mode = dropout_param.get("mode")
     if mode not in ("train", "test"):
         raise ValueError(f"dropout_param['mode'] must be 'train' or 'test', got {mode!r}.")

@@ -93,6 +93,7 @@ _WEIGHTS = {
     "solutions/07_review/07_review.ipynb": 45,
     "tests/course/test_sandbox.py": 45,
     "tests/course/test_release.py": 35,
+    "tests/course/test_integrity.py": 30,
     "tests/course/test_validate.py": 30,
 }
 

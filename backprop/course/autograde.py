@@ -58,6 +58,7 @@ from backprop.course.release import register_lesson
 from backprop.course.sandbox import wire
 from backprop.course.sandbox.bubblewrap import JobResult, Limits, check_available, run_job
 from backprop.course.scoring import LessonPlan, failed_scores, judge_results
+from backprop.course.scrub import restore_grading_metadata
 from backprop.course.submissions import (
     MAX_NOTEBOOK_BYTES,
     Submission,
@@ -235,8 +236,8 @@ def autograded_notebook(plan: LessonPlan, result: SubmissionResult,
     """Build the notebook nbgrader's feedback is made from.
 
     It is the learner's run, with every test cell's output replaced by the grader's
-    message. Hidden tests are removed later by the feedback preprocessors, from the
-    sources and from any text.
+    message, and every cell's nbgrader metadata as the source has it. Hidden tests are
+    removed later by the feedback preprocessors, from the sources and from any text.
     """
     base = copy.deepcopy(executed) if executed is not None else copy.deepcopy(plan.release)
     tests = {grade_id(c): c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")}
@@ -263,6 +264,7 @@ def autograded_notebook(plan: LessonPlan, result: SubmissionResult,
     if header:
         cells.insert(0, nbformat.v4.new_markdown_cell("\n\n".join(header)))
     nb = nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(source.metadata))
+    restore_grading_metadata(nb, source)  # a learner's own "graded" cells don't stop feedback
     return nb
 
 

@@ -9,6 +9,14 @@ writes the gradebook.
 graded cell), `summary.csv` (one row per graded cell: mean score, the most frequent known
 mistake), and `summary.png` / `summary.html` (a bar chart of the mean score per exercise,
 hardest first, annotated with that mistake).
+
+Student code controls some of this text: a check's message quotes what a learner's
+function raised or returned, and a stored diagnosis is only as trustworthy as the
+gradebook. So every value in `summary.html` is HTML-escaped (attributes quoted), the
+chart draws its labels as plain text (no mathtext), and in the CSVs every text column
+(all but `NUMBER_COLUMNS`) that starts with `=`, `+`, `-`, `@`, a tab or a carriage
+return gets a leading `'`, so that a spreadsheet shows it rather than running it as a
+formula (OWASP's rule against CSV injection). Number columns are written as numbers.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from __future__ import annotations
 import base64
 import csv
 import html
+import io
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -34,6 +43,7 @@ __all__ = [
     "ReportRow",
     "SummaryRow",
     "report_rows",
+    "spreadsheet_text",
     "summarize",
     "write_report",
 ]
@@ -42,6 +52,11 @@ REPORT_COLUMNS = ("student", "lesson", "exercise", "grade_id", "score", "max_sco
                   "message")
 SUMMARY_COLUMNS = ("lesson", "exercise", "grade_id", "max_score", "students", "mean_score",
                    "mean_fraction", "top_mistake", "top_mistake_count", "pending_manual")
+# The columns written as numbers; every other column is text, neutralised for spreadsheets.
+NUMBER_COLUMNS = frozenset({"score", "max_score", "students", "mean_score", "mean_fraction",
+                            "top_mistake_count", "pending_manual"})
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # ---------------------------------------------------------------------------------
@@ -154,11 +169,35 @@ def _num(x: float) -> str:
     return "" if math.isnan(x) else f"{round(x, 3):g}"
 
 
+def spreadsheet_text(text: str) -> str:
+    """Neutralise a text field for spreadsheets: a leading `'` if it would start a formula.
+
+    A field that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is what Excel,
+    LibreOffice and Google Sheets run as a formula (`=HYPERLINK(...)`, `@SUM(...)`); with a
+    `'` in front they show it as text. Anything else is returned unchanged.
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[Any]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    """Write a CSV; its text columns (all but `NUMBER_COLUMNS`) neutralised for spreadsheets.
+
+    Rows end in LF. The writer is told CR LF so that it quotes every field holding a CR as
+    well as a LF: told LF alone, it leaves a bare CR unquoted, and a message with one would
+    end its row in a spreadsheet and could add rows of its own.
+    """
+    text = [column not in NUMBER_COLUMNS for column in header]
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
+    for row in [header, *rows]:
+        fields = [spreadsheet_text(str(field)) if is_text else field
+                  for field, is_text in zip(row, text, strict=True)]
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(fields)
+        lines.append(buffer.getvalue().removesuffix("\r\n") + "\n")
+    path.write_text("".join(lines), encoding="utf-8", newline="")
 
 
 def _hardest_first(summary: list[SummaryRow]) -> list[SummaryRow]:
@@ -180,7 +219,8 @@ def _plot(summary: list[SummaryRow], lesson: str, path: Path) -> None:
     y = range(len(rows))
     ax.barh(y, [0.0 if math.isnan(s.mean_fraction) else s.mean_fraction for s in rows],
             color=_style.BLUE)
-    ax.set_yticks(list(y), labels)
+    # Labels and notes are plain text: a "$" in a stored name must not be parsed as mathtext.
+    ax.set_yticks(list(y), labels, parse_math=False)
     ax.invert_yaxis()  # the hardest exercise on top
     ax.set_xlim(0, 1.6)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
@@ -194,11 +234,13 @@ def _plot(summary: list[SummaryRow], lesson: str, path: Path) -> None:
             note += f"  ·  {s.top_mistake} ×{s.top_mistake_count}"
         if s.pending:
             note += f"  ·  {s.pending} to grade by hand"
-        ax.text((s.mean_fraction if graded else 0.0) + 0.02, i, note, va="center", fontsize=9)
+        ax.text((s.mean_fraction if graded else 0.0) + 0.02, i, note, va="center", fontsize=9,
+                parse_math=False)
     fig.savefig(path, dpi=100)
 
 
 def _html(summary: list[SummaryRow], lesson: str, png: Path) -> str:
+    """The summary page: every interpolated value is escaped, the chart embedded as base64."""
     image = base64.b64encode(png.read_bytes()).decode("ascii")
     head = "".join(f"<th>{html.escape(c)}</th>" for c in SUMMARY_COLUMNS)
     body = []

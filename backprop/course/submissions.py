@@ -4,12 +4,19 @@
 submitted notebook with a size cap, upgrades an old nbformat, and puts the release's
 version back into every locked cell (tests, setup), dropping the student's edits there:
 what runs in the sandbox is the learner's answers inside the lesson as it was released.
+
+Only a regular file, inside plain folders of `submitted/`, is read: the student and lesson
+folders are opened with O_NOFOLLOW one after the other, and so is the notebook. A symbolic
+link (file or folder), a hard link or a special file is never followed or read; the
+submission gets 0 with the reason, like an unreadable one.
 """
 
 from __future__ import annotations
 
 import copy
 import json
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,10 +62,19 @@ def find_submissions(root: Path, lesson: str | None = None,
     if lesson is not None and lesson not in lessons:
         raise CourseError(f"no such lesson {lesson!r}; available: {', '.join(lessons)}.")
     found = []
-    for student_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+    for student_dir in sorted(base.iterdir()):
         if student is not None and student_dir.name != student:
             continue
-        for lesson_dir in sorted(p for p in student_dir.iterdir() if p.is_dir()):
+        if student_dir.is_symlink():
+            # Never listed through: the folder is refused as a whole, for each lesson graded.
+            found += [Submission(student_dir.name, name, student_dir / name)
+                      for name in lessons if lesson in (None, name)]
+            continue
+        if not student_dir.is_dir():
+            continue
+        for lesson_dir in sorted(student_dir.iterdir()):
+            if not (lesson_dir.is_symlink() or lesson_dir.is_dir()):
+                continue  # a stray file next to the lessons
             if lesson_dir.name in lessons and lesson in (None, lesson_dir.name):
                 found.append(Submission(student_dir.name, lesson_dir.name, lesson_dir))
     if not found:
@@ -68,6 +84,71 @@ def find_submissions(root: Path, lesson: str | None = None,
     return found
 
 
+_HAND_IN = "hand in the notebook file itself, in a plain folder"
+
+
+def _open_folder(name: str, dir_fd: int, shown: str) -> int:
+    """Open one folder below dir_fd without following a link; SubmissionError if it is one."""
+    info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    if stat.S_ISLNK(info.st_mode):
+        raise SubmissionError(f"{shown} is a symbolic link, not a folder of the course; "
+                              f"nothing was read through it: {_HAND_IN}.")
+    if not stat.S_ISDIR(info.st_mode):
+        raise SubmissionError(f"{shown} is not a folder: {_HAND_IN}.")
+    return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+
+
+def _check_plain(info: os.stat_result, name: str) -> None:
+    if stat.S_ISLNK(info.st_mode):
+        raise SubmissionError(f"{name} is a symbolic link; nothing was read through it: "
+                              f"{_HAND_IN}.")
+    if not stat.S_ISREG(info.st_mode):
+        raise SubmissionError(f"{name} is not a regular file: {_HAND_IN}.")
+    if info.st_nlink > 1:
+        raise SubmissionError(f"{name} is a hard link (the same file under "
+                              f"{info.st_nlink} names); it was not read: {_HAND_IN}.")
+    if info.st_size > MAX_NOTEBOOK_BYTES:
+        raise SubmissionError(f"{name} is {info.st_size / 2**20:.0f} MB, over the "
+                              f"{MAX_NOTEBOOK_BYTES // 2**20} MB limit: clear the outputs "
+                              "(Edit → Clear Outputs of All Cells) and submit again.")
+
+
+def _read_plain_file(folder: Path, name: str) -> bytes:
+    """Read `submitted/STUDENT/LESSON/name`, refusing links and special files on the way.
+
+    Each step (the student's folder, the lesson's, the file) is opened relative to the one
+    before with O_NOFOLLOW, so no symbolic link is followed even if one appears meanwhile.
+
+    Raises:
+        SubmissionError: When a step is a link, the file is missing, special, a hard link
+            or over the size cap.
+    """
+    student_dir, submitted = folder.parent, folder.parent.parent
+    fds: list[int] = []
+    try:
+        fds.append(os.open(submitted, os.O_RDONLY | os.O_DIRECTORY))
+        for part in (student_dir, folder):
+            fds.append(_open_folder(part.name, fds[-1], f"{SUBMITTED}/{student_dir.name}"
+                                    + ("" if part == student_dir else f"/{folder.name}")))
+        try:
+            info = os.stat(name, dir_fd=fds[-1], follow_symlinks=False)
+        except FileNotFoundError:
+            others = sorted(p.name for p in folder.glob("*.ipynb"))
+            found = f" Found: {', '.join(others)}." if others else ""
+            raise SubmissionError(f"the submission has no {name}.{found} Submit the "
+                                  "lesson's notebook under its own name.") from None
+        _check_plain(info, name)
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fds[-1])
+        with os.fdopen(fd, "rb") as handle:
+            _check_plain(os.fstat(handle.fileno()), name)  # the file opened is the one checked
+            return handle.read(MAX_NOTEBOOK_BYTES + 1)
+    except OSError as err:
+        raise SubmissionError(f"{name} could not be read ({err.strerror}).") from None
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def preflight(plan: LessonPlan, folder: Path) -> tuple[NotebookNode, list[str]]:
     """Read a submitted notebook safely and restore the lesson's locked cells.
 
@@ -75,26 +156,19 @@ def preflight(plan: LessonPlan, folder: Path) -> tuple[NotebookNode, list[str]]:
         The notebook to run, and notes for the learner (e.g. "an extra notebook was ignored").
 
     Raises:
-        SubmissionError: When the notebook is missing, too large or unreadable.
+        SubmissionError: When the notebook is missing, too large, unreadable, or a link
+            or special file (or in a linked folder).
     """
     notes = []
     expected = folder / f"{plan.lesson}.ipynb"
+    data = _read_plain_file(folder, expected.name)
     others = sorted(p.name for p in folder.glob("*.ipynb") if p != expected)
-    if not expected.is_file():
-        found = f" Found: {', '.join(others)}." if others else ""
-        raise SubmissionError(f"the submission has no {expected.name}.{found} Submit the "
-                              "lesson's notebook under its own name.")
     if others:
         notes.append(f"Only {expected.name} is graded; ignored: {', '.join(others)}.")
-    size = expected.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        raise SubmissionError(f"{expected.name} is {size / 2**20:.0f} MB, over the "
-                              f"{MAX_NOTEBOOK_BYTES // 2**20} MB limit: clear the outputs "
-                              "(Edit → Clear Outputs of All Cells) and submit again.")
     try:
         with warnings.catch_warnings():  # missing cell ids: nbformat warns, preflight fixes
             warnings.simplefilter("ignore")
-            nb = nbformat.reads(expected.read_text(encoding="utf-8"), as_version=4)
+            nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except (UnicodeDecodeError, json.JSONDecodeError, nbformat.reader.NotJSONError) as err:
         raise SubmissionError(f"{expected.name} is not a readable notebook ({err}).") from None
     except Exception as err:  # nbformat raises a variety of errors on broken files

@@ -8,7 +8,8 @@
 - `mutated`: whether the learner changed an input in place; `size`: how many numbers an
   answer holds (judge refuses huge ones);
 - `wrong_order`: the right values returned in another order;
-- `mistake_matching`: the first known mistake that reproduces the answer.
+- `mistake_matching`: the first known mistake that reproduces the answer (NaN where the
+  mistake gives NaN too).
 """
 
 from __future__ import annotations
@@ -37,23 +38,29 @@ def compared(ex: Exercise) -> list[int]:
     return [i for i, name in enumerate(ex.outputs) if name not in ex.free]
 
 
-def close(ex: Exercise, got: Any, want: Any) -> bool:
-    """Whether `got` matches `want` within the exercise's rtol and atol (NaN never does)."""
+def close(ex: Exercise, got: Any, want: Any, *, same_nan: bool = False) -> bool:
+    """Whether `got` matches `want` within the exercise's rtol and atol.
+
+    NaN never matches the expected answer. With `same_nan`, for a known mistake's answer
+    (a learner's `/ p` at p = 0 gives NaN, and so does the mistake that reproduces it),
+    NaN matches NaN in the same place.
+    """
     if isinstance(want, Mapping):  # every entry of the expected dict; extra entries are free
         return isinstance(got, Mapping) and all(
-            k in got and close(ex, got[k], w) for k, w in want.items())
+            k in got and close(ex, got[k], w, same_nan=same_nan) for k, w in want.items())
     if isinstance(want, str):  # a setting kept in a dict, such as bn_param["mode"]
         return isinstance(got, str) and got == want
     if isinstance(want, list):  # a list of arrays that may differ in shape
         return (isinstance(got, list | tuple) and len(got) == len(want)
-                and all(close(ex, g, w) for g, w in zip(got, want, strict=True)))
+                and all(close(ex, g, w, same_nan=same_nan)
+                        for g, w in zip(got, want, strict=True)))
     try:
         got = np.asarray(got, dtype=np.float64)
         want = np.asarray(want, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):  # None, a string, a ragged list, 10**400
         return False
     return got.shape == want.shape and bool(
-        np.allclose(got, want, rtol=ex.rtol, atol=ex.atol, equal_nan=False)
+        np.allclose(got, want, rtol=ex.rtol, atol=ex.atol, equal_nan=same_nan)
     )
 
 
@@ -135,13 +142,14 @@ def mistake_matching(
 
     A mistake is run case by case and dropped at the first case it doesn't reproduce, so
     an exercise's slow cases (listed last) run only for the mistakes still in the running.
+    Where the mistake's answer is NaN, the learner's must be NaN too (the same slip).
     """
     wanted = [i for i in compared(ex) if outputs(i)]
 
     def reproduces(mistake: Mistake, case: Case, got: tuple[Any, ...]) -> bool:
         w = _mistake_result(ex, mistake, case)
         return w is not _FAILED and w is not None and all(
-            close(ex, got[i], w[i]) for i in wanted)
+            close(ex, got[i], w[i], same_nan=True) for i in wanted)
 
     for mistake in ex.mistakes:
         if all(reproduces(mistake, case, got)

@@ -3,11 +3,14 @@
 - `CheckFailed`: the AssertionError whose notebook traceback is the message alone.
 - `describe` (what a value is, "an array of shape (3,) and dtype int64") and `fmt` (a
   number or array, short); `shapes`, the case notes of lessons 3 to 6 ("x (4, 3), W (3, 5)").
-- `structure_problem`: what is wrong with the type, shape or dtype of one output (here,
+- `structure_problem`: what is wrong with the type, shape or dtype of one output, with
+  the likely cause (a transpose, a missing sum, a kept dimension of length 1) (here,
   not in `compare`, which holds only the comparisons: the messages use those, so
   `compare` must not import this module).
 - `fallback_message`, for a wrong answer that matches no known mistake: output by output,
-  the largest error and its pattern, or `first_difference` for a dict or list answer.
+  the largest error and its pattern, or `first_difference` for a dict or list answer;
+  `got_and_expected` says "got X, expected Y", with the dtype and the size of the
+  difference when the two print alike (a float32 answer just outside the tolerance).
 - `learner_traceback` (the learner's own frames of a crash, never the grader's),
   `safe_str` (an exception's text, even if its `__str__` fails), `argument_name`.
 
@@ -111,13 +114,7 @@ def structure_problem(name: str, got: Any, want: Any) -> str | None:
         if not isinstance(got, np.ndarray):
             return f"{name} should be an array of shape {want.shape}, but it is {describe(got)}."
         if got.shape != want.shape:
-            cause = ""
-            if got.shape == want.shape[::-1]:
-                cause = " It looks transposed: check the order of the matrix product."
-            elif got.ndim > want.ndim:
-                cause = " Did you forget to sum over an axis (the batch, for a bias)?"
-            elif got.ndim < want.ndim:
-                cause = " Did you sum over an axis that should be kept?"
+            cause = _shape_cause(name, got, want)
             return f"{name} has shape {got.shape}, expected {want.shape}.{cause}"
         if want.dtype.kind in "iu":
             if got.dtype.kind not in "iu":
@@ -137,7 +134,8 @@ def structure_problem(name: str, got: Any, want: Any) -> str | None:
         if got.ndim == 0 and got.dtype.kind in "fiu":
             return None
         batch = (" Did you forget to sum over the batch?" if got.ndim == 1 and got.size > 1
-                 else "")
+                 else " It holds one number in a kept dimension (keepdims=True?): drop "
+                 "keepdims, or take the number out." if got.size == 1 else "")
         return (
             f"{name} should be a single number, but it is an array of shape {got.shape}; "
             f"return a number, e.g. float(...).{batch}"
@@ -148,6 +146,29 @@ def structure_problem(name: str, got: Any, want: Any) -> str | None:
             isinstance(got, Described) and got.value_like):
         return f"{name} is a Value; return its number, {name}.data (or .grad)."
     return f"{name} should be a number, but it is {describe(got)}."
+
+
+def _shape_cause(name: str, got: np.ndarray, want: np.ndarray) -> str:
+    """The likely cause of an array answer of the wrong shape, as a sentence (or "")."""
+    reshape = f"{name}.reshape({', '.join(map(str, want.shape))})"
+    same_but_ones = [d for d in got.shape if d != 1] == [d for d in want.shape if d != 1]
+    if got.shape == want.shape[::-1]:
+        return " It looks transposed: check the order of the matrix product."
+    if same_but_ones and got.ndim > want.ndim:
+        kept = next((k for k in range(got.ndim) if got.shape[k] == 1
+                     and got.shape[:k] + got.shape[k + 1:] == want.shape), 0)
+        extra = "an extra axis" if got.ndim == want.ndim + 1 else "extra axes"
+        return (f" The numbers are there, with {extra} of length 1: a kept dimension, "
+                f"such as a sum with keepdims=True (e.g. .sum(axis={kept}, keepdims=True)). "
+                f"Drop keepdims=True there, or reshape the result: {reshape}.")
+    if same_but_ones and got.ndim < want.ndim:
+        return (" An axis of length 1 is missing: sum with keepdims=True to keep it, or "
+                f"reshape the result: {reshape}.")
+    if got.ndim > want.ndim:
+        return " Did you forget to sum over an axis (the batch, for a bias)?"
+    if got.ndim < want.ndim:
+        return " Did you sum over an axis that should be kept?"
+    return ""
 
 
 def argument_name(ex: Exercise, position: int) -> str:
@@ -229,10 +250,8 @@ def fallback_message(
             lines.append(f"- {name} contains NaN or inf ({cases[worst_case].note}): look for a "
                          "division by zero, or an exp or log of a large or negative number.")
             continue
-        lines.append(
-            f"- largest error in {where}: got {fmt(g[worst_at])}, expected "
-            f"{fmt(w[worst_at])} ({cases[worst_case].note})."
-        )
+        got_vs = got_and_expected(results[worst_case][i], g[worst_at], w[worst_at])
+        lines.append(f"- largest error in {where}: {got_vs} ({cases[worst_case].note}).")
         # Patterns (sign, zeros, a constant factor) show best over all cases together;
         # a transpose only within one 2-D case.
         pattern = diagnose(g, w) if g.ndim == 2 else None
@@ -245,6 +264,31 @@ def fallback_message(
             lines.append(f"  {name}: {pattern}")
     lines.append(pointer(ex.id))
     return "\n".join(lines)
+
+
+def got_and_expected(raw: Any, got: float, want: float) -> str:
+    """Say "got X, expected Y", and more when that alone would not show the difference.
+
+    Args:
+        raw: The learner's value as returned (an array or a number), for its dtype.
+        got: The number at the largest error, as a float64.
+        want: The expected number there.
+
+    Returns:
+        "got X, expected Y", with the dtype when it is less precise than float64; when the
+        two print alike, the size of their difference; and when a low-precision dtype can
+        explain a difference that small, the advice to compute in float64.
+    """
+    dtype = np.asarray(raw).dtype if isinstance(raw, np.ndarray | np.generic) else None
+    low = dtype is not None and dtype.kind == "f" and dtype.itemsize < 8
+    got_text, want_text = fmt(float(got)), fmt(float(want))
+    text = f"got {got_text}{f' ({dtype})' if low else ''}, expected {want_text}"
+    if got_text == want_text:
+        text += f": they differ by {abs(float(got) - float(want)):.2g}, more than the tolerance"
+    if low and bool(np.isclose(got, want, rtol=1e-4, atol=1e-6)):
+        kind = "array" if np.ndim(raw) else "number"
+        text += f"; compute in float64 (your {kind} is {dtype})"
+    return text
 
 
 def first_difference(ex: Exercise, name: str, got: Any, want: Any) -> str:
@@ -274,7 +318,7 @@ def first_difference(ex: Exercise, name: str, got: Any, want: Any) -> str:
         err = np.where(np.isnan(g - w), np.inf, np.abs(g - w))
     at = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
     where = f"{name}[{', '.join(map(str, at))}]" if at else name
-    return f"largest error in {where}: got {fmt(g[at])}, expected {fmt(w[at])}"
+    return f"largest error in {where}: {got_and_expected(got, g[at], w[at])}"
 
 
 def shapes(**arrays: np.ndarray) -> str:

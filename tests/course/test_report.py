@@ -9,7 +9,9 @@ The lesson is 01_chain_rule, as its source notebook defines it. Three students:
 from __future__ import annotations
 
 import csv
+import html
 import shutil
+from html.parser import HTMLParser
 
 import nbformat
 import pytest
@@ -107,6 +109,26 @@ def _verdicts():
 def _save_all(course):
     for student, verdicts in _verdicts().items():
         save_verdicts(course, LESSON, student, verdicts)
+
+
+class _Page(HTMLParser):
+    """Every element, attribute and text run of a page, as a browser's parser sees them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attrs, self.cells, self._in_td = [], [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend((tag, name, value) for name, value in attrs)
+        self._in_td = tag == "td"
+
+    def handle_endtag(self, tag):
+        self._in_td = False
+
+    def handle_data(self, data):
+        if self._in_td:
+            self.cells.append(data)
 
 
 def _read_csv(path):
@@ -280,3 +302,77 @@ def test_a_message_cannot_break_out_of_the_comment(course):
     assert (got.message, got.mistake) == (tricky.message, "swapped")
     data = text[text.index("<!--"):]
     assert data.count("-->") == 1 and data.endswith("-->") and ">" not in data[:-3]
+
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+FORMULA = '=HYPERLINK("http://x")'
+MATH = r"$\frac{$ unbalanced"  # mathtext that matplotlib cannot parse
+FORGED = "no.\rmallory,01_chain_rule,Scalar,ex6-test,3,3,,"  # a CR, then a row of its own
+HOSTILE = {  # student -> grade_id -> (message, mistake), as a tampered record could store them
+    "bob": {"ex3-test": (FORMULA, SCRIPT), "ex4-test": ("+1+cmd|' /C calc'!A0", IMG),
+            "ex5-test": ("-2+3", None), "q1-test": ("@SUM(1+1)", None)},
+    "cat": {"ex3-test": ("\t=1+1", SCRIPT), "ex4-test": ("\r=1+1", None),
+            "ex5-test": ("x = 1 " + IMG, MATH), "ex6-test": (FORGED, None),
+            "q1-test": (SCRIPT, FORMULA)},
+}
+
+
+def _save_hostile(course):
+    """Store the hostile verdicts with nbgrader's API, and two negative scores (penalties)."""
+    for student, cells in HOSTILE.items():
+        save_verdicts(course, LESSON, student, {
+            grade_id: CheckResult(grade_id, "x", False, message, mistake)
+            for grade_id, (message, mistake) in cells.items()})
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=COURSE_ID) as gb:
+        for student in HOSTILE:
+            gb.find_grade("q5-test", LESSON, LESSON, student).auto_score = -1
+        gb.db.commit()
+
+
+def test_student_text_is_neutralised_in_the_csvs(course):
+    _save_hostile(course)
+    files = write_report(course, LESSON, log=lambda msg: None)
+    rows = {(r[0], r[3]): r for r in _read_csv(files["report.csv"])[1:]}
+    # A field a spreadsheet would run as a formula gets a leading quote ...
+    assert rows[("bob", "ex3-test")][6:] == [SCRIPT, "'" + FORMULA]
+    assert rows[("bob", "ex4-test")][6:] == [IMG, "'+1+cmd|' /C calc'!A0"]
+    assert rows[("bob", "ex5-test")][6:] == ["", "'-2+3"]
+    assert rows[("bob", "q1-test")][6:] == ["", "'@SUM(1+1)"]
+    assert rows[("cat", "ex3-test")][6:] == [SCRIPT, "'\t=1+1"]
+    assert rows[("cat", "ex4-test")][6:] == ["", "'\r=1+1"]
+    assert rows[("cat", "q1-test")][6:] == ["'" + FORMULA, SCRIPT]
+    # ... anything else is kept as it was, and a negative score stays a number.
+    assert rows[("cat", "ex5-test")][6:] == [MATH, "x = 1 " + IMG]
+    assert [rows[(s, "q5-test")][4:6] for s in ("ann", "bob", "cat")] == [
+        ["1", "1"], ["-1", "1"], ["-1", "1"]]
+    # A carriage return inside a message cannot end its row and forge one.
+    assert rows[("cat", "ex6-test")][7] == FORGED
+    assert len(rows) == 33 and {r[0] for r in rows.values()} == {"ann", "bob", "cat"}
+    summary = {r[2]: r for r in _read_csv(files["summary.csv"])[1:]}
+    assert summary["ex3-test"][7:9] == [SCRIPT, "2"]
+    assert summary["q1-test"][7:9] == ["'" + FORMULA, "1"]
+    assert summary["q5-test"][3:7] == ["1", "3", "-0.333", "-0.333"]
+    raw = files["summary.csv"].read_text(encoding="utf-8")  # rows still end in a bare LF
+    assert raw.count("\n") == 12 and "\r" not in raw
+
+
+def test_student_text_is_inert_in_the_summary_page(course):
+    _save_hostile(course)
+    files = write_report(course, LESSON, log=lambda msg: None)
+    assert files["summary.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # "$" drawn as text
+    text = files["summary.html"].read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(text)
+    page.close()
+    # The only elements are the page's own: no script, no second image, no handler.
+    assert set(page.tags) == {"html", "head", "meta", "title", "style", "body", "h1", "img",
+                              "table", "thead", "tr", "th", "tbody", "td"}
+    assert page.tags.count("img") == 1
+    assert not [a for a in page.attrs if a[1].startswith("on")]
+    (src,) = [value for tag, name, value in page.attrs if (tag, name) == ("img", "src")]
+    assert src.startswith("data:image/png;base64,")
+    # The hostile names are shown, as text, in the table.
+    assert {SCRIPT, IMG, MATH, FORMULA} <= set(page.cells)
+    assert "<script" not in text.lower()
+    assert html.escape(IMG) in text and "onerror" not in text.replace(html.escape(IMG), "")

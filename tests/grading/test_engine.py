@@ -233,6 +233,86 @@ def test_a_wrong_shape_without_a_known_cause_still_guesses(array_exercises):
         check("test_bias_backward", lambda dout: np.ones((4, 3, 1)))
 
 
+def test_a_kept_dimension_is_told_as_keepdims_not_as_a_missing_sum(array_exercises):
+    with pytest.raises(CheckFailed) as info:
+        check("test_bias_backward", lambda dout: dout.sum(axis=0, keepdims=True))
+    first = str(info.value).splitlines()[0]
+    assert "db has shape (1, 3), expected (3,)." in first
+    assert ".sum(axis=0, keepdims=True)" in first and "db.reshape(3)" in first, first
+    assert "forget to sum" not in first, first
+
+
+@pytest.mark.parametrize(("got", "want", "says"), [
+    ((5, 1), (5,), ".sum(axis=1, keepdims=True)"),
+    ((1, 5, 1), (5,), "extra axes of length 1"),
+    ((5,), (5, 1), "sum with keepdims=True to keep it, or reshape the result: db.reshape(5, 1)"),
+    ((1, 5), (5, 1), "It looks transposed"),
+    ((4, 3, 1), (3,), "Did you forget to sum over an axis"),
+])
+def test_shape_causes_tell_a_kept_axis_from_a_missing_sum(got, want, says):
+    from backprop.grading.messages import structure_problem
+
+    assert says in structure_problem("db", np.ones(got), np.ones(want))
+
+
+def test_one_number_in_a_kept_dimension_says_keepdims():
+    from backprop.grading.messages import structure_problem
+
+    message = structure_problem("loss", np.ones((1, 1)), np.float64(1.0))
+    assert "shape (1, 1)" in message and "keepdims" in message, message
+
+
+@pytest.fixture
+def precise_exercise(monkeypatch):
+    def cases(rng, hidden):
+        return [Case((np.array([2.824021234567, -1.5, 0.3]),), "x (3,)")]
+
+    monkeypatch.setitem(REGISTRY, "test_precise", Exercise(
+        id="test_precise", lesson="test", reference=lambda x: x * 1.0, cases=cases,
+        outputs=("y",), hints=("h",), rtol=1e-9, atol=0.0,
+        mistakes=(Mistake("sign", lambda x: -x, "wrong sign."),),
+    ))
+
+
+def test_a_float32_answer_that_prints_like_the_expected_one_says_dtype_and_difference(
+        precise_exercise):
+    with pytest.raises(CheckFailed) as info:
+        check("test_precise", lambda x: x.astype(np.float32))
+    line = next(t for t in str(info.value).splitlines() if "largest error" in t)
+    diff = abs(float(np.float32(2.824021234567)) - 2.824021234567)
+    assert line == (f"- largest error in y[0]: got 2.82402 (float32), expected 2.82402: they "
+                    f"differ by {diff:.2g}, more than the tolerance; compute in float64 (your "
+                    "array is float32) (x (3,))."), line
+
+
+def test_a_float32_answer_that_is_wrong_anyway_gets_no_float64_advice(precise_exercise):
+    with pytest.raises(CheckFailed) as info:
+        check("test_precise", lambda x: (x * 3.0).astype(np.float32))
+    message = str(info.value)
+    assert "got 8.47206 (float32), expected 2.82402 (x (3,))" in message, message
+    assert "float64" not in message and "differ by" not in message, message
+
+
+def test_a_float64_answer_that_prints_alike_still_shows_the_difference(precise_exercise):
+    with pytest.raises(CheckFailed) as info:
+        check("test_precise", lambda x: x + np.array([2e-7, 0.0, 0.0]))
+    message = str(info.value)
+    assert "got 2.82402, expected 2.82402: they differ by 2e-07, more than the tolerance" \
+        in message, message
+    assert "(float64)" not in message and "compute in float64" not in message, message
+
+
+def test_first_difference_names_a_float32_numbers_dtype():
+    from backprop.grading.messages import first_difference
+
+    ex = Exercise(id="t", lesson="test", reference=lambda: 0.0, cases=lambda rng, h: [],
+                  outputs=("v",), hints=("h",), mistakes=(), rtol=1e-9, atol=0.0)
+    text = first_difference(ex, "config['v']", {"v": np.float32(0.1)}["v"], 0.1)
+    assert text.startswith("largest error in config['v']: got 0.1 (float32), expected 0.1: "
+                           "they differ by 1.5e-09, more than the tolerance; compute in "
+                           "float64 (your number is float32)"), text
+
+
 def test_an_integer_array_is_refused(array_exercises):
     with pytest.raises(CheckFailed, match="dtype int64, expected a float array"):
         check("test_bias_backward", lambda dout: dout.sum(axis=0).astype(np.int64))

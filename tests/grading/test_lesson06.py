@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop.grading import REGISTRY, CheckFailed, check
+from backprop.grading import REGISTRY, CheckFailed, cases_for, check
 from backprop.grading.compare import close
 from backprop.grading.messages import first_difference, structure_problem
 from backprop.models import MLP
@@ -24,6 +24,7 @@ from tests.grading.helpers import (
     assert_the_packages_own_function_is_refused,
     exercise_ids,
     mistakes_of,
+    through_the_wire,
 )
 
 pytestmark = pytest.mark.lesson6
@@ -139,6 +140,39 @@ def test_a_known_mistake_through_the_wire_gets_checks_verdict_and_its_name(
 
 
 # -- what the lesson relies on -----------------------------------------------------------
+
+
+def _dropout_forward_keep_probability(x, dropout_param):
+    # A learner's slip as they write it: p taken as the keep probability. At p = 0 (a
+    # hidden case) `/ p` divides 0 by 0, so out is all NaN (with a RuntimeWarning).
+    if dropout_param["mode"] == "test":
+        return x, (dropout_param, None)
+    p = dropout_param["p"]
+    mask = (np.random.default_rng(dropout_param["seed"]).random(x.shape) < p) / p
+    return x * mask, (dropout_param, mask)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_p_as_the_keep_probability_is_recognised_on_every_case_set(hidden, tmp_path):
+    message = "dropout_forward: " + next(
+        m.message for m in REGISTRY["dropout_forward"].mistakes if m.name == "keep_probability")
+    assert any(case.args[1]["p"] == 0 for case in cases_for("dropout_forward", hidden=True))
+    with pytest.raises(CheckFailed) as info:
+        check("dropout_forward", _dropout_forward_keep_probability, hidden=hidden)
+    assert str(info.value).startswith(message), str(info.value)
+    verdict = through_the_wire("dropout_forward", _dropout_forward_keep_probability, hidden,
+                               tmp_path)
+    assert verdict.mistake == "keep_probability", verdict
+    assert verdict.message.startswith(message), verdict.message
+
+
+def test_a_nan_answer_matches_only_a_mistake_with_nan_in_the_same_places():
+    ex = REGISTRY["dropout_forward"]
+    nan_at_0 = np.array([np.nan, 1.0])
+    assert close(ex, nan_at_0, nan_at_0, same_nan=True)
+    assert not close(ex, nan_at_0, nan_at_0)  # never the expected answer
+    assert not close(ex, nan_at_0, np.array([1.0, np.nan]), same_nan=True)
+    assert not close(ex, nan_at_0, np.array([0.0, 1.0]), same_nan=True)
 
 
 def test_string_settings_in_a_compared_dict_are_compared_by_equality():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from backprop._checks import as_array, as_labels, no_nan, trusted
+from backprop._checks import as_array, as_labels, as_scalar, no_nan, scalar_arg, trusted
 
 
 def test_no_nan_tells_inf_from_nan():
@@ -141,3 +141,39 @@ def test_array_without_finite_lets_inf_through_and_trusted_skips_the_scans():
         as_array(inf, "X", 2, "(N, D)", finite=True)
     with pytest.raises(ValueError, match="infinite"):
         as_array(inf, "X", 2, "(N, D)", finite=True)
+
+
+@pytest.mark.parametrize("x", [0.25, 1, np.float32(0.25), np.float16(0.25), np.float64(0.25),
+                               np.int32(1), np.array(0.25), np.array(0.25, dtype=np.float32),
+                               np.array(3)])
+def test_scalar_accepts_any_real_number_and_returns_a_python_float(x):
+    value = as_scalar(x)
+    assert type(value) is float and value == float(x)
+
+
+@pytest.mark.parametrize(("x", "says"), [
+    (True, "True, a bool"),
+    (np.True_, "a bool"),
+    (np.array(True), "dtype bool"),
+    ("0.1", "the string '0.1': use the number itself"),
+    (None, "got None"),
+    (float("nan"), "nan: a NaN usually comes from"),
+    (np.float32("nan"), "NaN"),
+    (np.array([0.1]), "an array of shape (1,): pass the number itself, float(...) or .item()"),
+    (np.array([0.1, 0.2]), "an array of shape (2,) and dtype float64: it takes one number"),
+    (np.array(1 + 2j), "dtype complex128"),
+    (1 + 2j, "complex"),
+])
+def test_scalar_arg_refuses_what_is_not_one_real_number_and_says_what_arrived(x, says):
+    assert as_scalar(x) is None
+    with pytest.raises(ValueError) as info:
+        scalar_arg(x, "lr", "a positive number", lambda v: v > 0, "Try 0.01.")
+    message = str(info.value)
+    assert message.startswith("lr must be a positive number, got "), message
+    assert says in message and message.endswith("Try 0.01."), message
+
+
+def test_scalar_arg_checks_the_range_on_the_number():
+    assert scalar_arg(np.float32(0.5), "p", "in [0, 1)", lambda v: 0 <= v < 1) == 0.5
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\), got np.float32\(1.0\)"):
+        scalar_arg(np.float32(1.0), "p", "in [0, 1)", lambda v: 0 <= v < 1)

@@ -143,6 +143,36 @@ def test_bad_bn_param_is_refused_clearly(bn, match, arrays):
         batchnorm_forward(x, gamma, beta, bn)
 
 
+@pytest.mark.parametrize("number", [np.float32, np.float64, np.array])
+def test_numpy_scalars_and_0d_arrays_are_numbers_in_bn_param(number, arrays):
+    x, gamma, beta, _ = arrays
+    bn = {"mode": "train", "momentum": number(0.75), "eps": number(1e-3)}
+    plain = {"mode": "train", "momentum": float(number(0.75)), "eps": float(number(1e-3))}
+    out, cache = batchnorm_forward(x, gamma, beta, bn)
+    want, want_cache = batchnorm_forward(x, gamma, beta, plain)
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(bn["running_var"], plain["running_var"])
+    assert type(cache[4]) is float and cache[4] == want_cache[4]
+    _, ln_cache = layernorm_forward(x, gamma, beta, {"eps": number(1e-3)})
+    assert type(ln_cache[4]) is float
+
+
+@pytest.mark.parametrize(("key", "value", "says"), [
+    ("momentum", True, "a bool"),
+    ("momentum", np.nan, "nan"),
+    ("momentum", np.array([0.9, 0.9]), "an array of shape (2,)"),
+    ("eps", "1e-5", "the string '1e-5'"),
+    ("eps", np.array([1e-5]), "float(...) or .item()"),
+    ("eps", np.inf, "inf"),
+])
+def test_bn_param_numbers_that_are_not_one_real_number_are_refused(key, value, says, arrays):
+    x, gamma, beta, _ = arrays
+    with pytest.raises(ValueError) as info:
+        batchnorm_forward(x, gamma, beta, {"mode": "train", key: value})
+    assert str(info.value).startswith(f"bn_param['{key}'] must be "), str(info.value)
+    assert says in str(info.value), str(info.value)
+
+
 def test_a_batch_of_one_in_train_mode_is_refused_with_the_fix(arrays):
     x, gamma, beta, _ = arrays
     with pytest.raises(ValueError, match="at least 2 samples.*layer norm"):

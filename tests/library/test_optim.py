@@ -39,6 +39,36 @@ def test_bad_configs_are_refused(config, match):
         sgd(np.zeros(2), np.ones(2), config)
 
 
+@pytest.mark.parametrize("rule", ["sgd", "sgd_momentum", "nesterov", "rmsprop", "adam"])
+@pytest.mark.parametrize("lr", [np.float32(0.1), np.float64(0.1), np.array(0.1),
+                                np.array(0.1, dtype=np.float32), np.int64(1)])
+def test_a_numpy_scalar_or_0d_learning_rate_is_a_number(rule, lr):
+    from backprop import optim as rules
+
+    update = getattr(rules, rule)
+    w, dw = np.array([1.0, -2.0]), np.array([0.5, -1.0])
+    extra = {"momentum": np.float32(0.5)} if rule in ("sgd_momentum", "nesterov") else {}
+    got, config = update(w, dw, {"learning_rate": lr, **extra})
+    plain = {key: float(value) for key, value in extra.items()}
+    want, _ = update(w, dw, {"learning_rate": float(lr), **plain})
+    np.testing.assert_array_equal(got, want)
+    assert type(config["learning_rate"]) is float and config["learning_rate"] == float(lr)
+
+
+@pytest.mark.parametrize(("lr", "says"), [
+    (True, "True, a bool"),
+    (np.nan, "got nan"),
+    (np.array([0.1, 0.2]), "an array of shape (2,)"),
+    (np.array([0.1]), "float(...) or .item()"),
+    ("0.1", "the string '0.1'"),
+])
+def test_a_learning_rate_that_is_not_one_number_is_refused_saying_what_it_is(lr, says):
+    with pytest.raises(ValueError) as info:
+        sgd(np.zeros(2), np.ones(2), {"learning_rate": lr})
+    assert "config['learning_rate'] must be a positive number, got " in str(info.value)
+    assert says in str(info.value)
+
+
 def test_bad_arrays_are_refused():
     with pytest.raises(ValueError, match=r"dw has shape \(3,\) but w has shape \(2,\)"):
         sgd(np.zeros(2), np.ones(3))
@@ -205,3 +235,15 @@ def test_exponential_decay_and_constant():
 def test_bad_schedule_arguments_are_refused(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_schedules_take_numpy_scalars_and_0d_arrays():
+    assert optim.constant(np.int64(2), np.float32(0.5)) == 0.5
+    assert optim.step_decay(4, np.array(0.1), drop=np.float32(0.5), every=2) == pytest.approx(
+        0.025)
+    assert optim.exponential_decay(2, np.float64(0.2), decay=np.array(0.5)) == pytest.approx(
+        0.05)
+    for bad, says in ((True, "a bool"), (np.array([0.1]), "shape (1,)"), (np.nan, "nan")):
+        with pytest.raises(ValueError, match="lr0 must be a positive number, got ") as info:
+            optim.constant(0, bad)
+        assert says in str(info.value)

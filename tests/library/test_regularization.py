@@ -71,3 +71,26 @@ def test_dropout_gradient_matches_central_differences():
 def test_bad_dropout_params_are_refused_clearly(param, match):
     with pytest.raises(ValueError, match=match):
         dropout_forward(np.ones((2, 2)), param)
+
+
+@pytest.mark.parametrize("p", [np.float32(0.25), np.float64(0.25), np.array(0.25),
+                               np.array(0.25, dtype=np.float32)])
+def test_dropout_takes_a_numpy_scalar_or_0d_p(p):
+    x = np.random.default_rng(5).normal(size=(6, 7))
+    out, (_, mask) = dropout_forward(x, {"p": p, "mode": "train", "seed": 4})
+    want, (_, want_mask) = dropout_forward(x, {"p": float(p), "mode": "train", "seed": 4})
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(mask, want_mask)
+    np.testing.assert_array_equal(dropout_backward(x, (None, mask)), x * want_mask)
+
+
+@pytest.mark.parametrize(("p", "says"), [
+    (True, "a bool"), (np.True_, "a bool"), ("0.5", "the string '0.5'"), (np.nan, "nan"),
+    (np.array([0.5]), "float(...) or .item()"), (np.array([[0.5, 0.2]]), "shape (1, 2)"),
+])
+def test_dropout_refuses_a_p_that_is_not_one_real_number(p, says):
+    with pytest.raises(ValueError) as info:
+        dropout_forward(np.ones((2, 2)), {"p": p, "mode": "train", "seed": 0})
+    assert str(info.value).startswith("dropout_param['p'] must be the probability of dropping "
+                                      "a unit, in [0, 1), got "), str(info.value)
+    assert says in str(info.value), str(info.value)

@@ -510,7 +510,8 @@ def _variant_dropout_forward(kind: str):
         mask = {
             "not_rescaled": (r >= p) * 1.0,
             "vanilla": (r >= p) * 1.0,
-            "keep_probability": (r < p) / p if p > 0 else np.zeros_like(x),
+            # As the learner's code does: at p = 0 it divides 0 by 0, and out is all NaN.
+            "keep_probability": (r < p) / p,
             "flipped": (r < p) / (1 - p),
             "times_keep": (r >= p) * (1 - p),
             "mask_in_test": (r >= p) / (1 - p),
