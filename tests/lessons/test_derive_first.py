@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from backprop.course.notebooks import grade_id, graded_cells
-from backprop.grading import REGISTRY, CheckFailed, check
+from backprop.grading import REGISTRY, CheckFailed, cases_for, check
 from tests.conftest import ROOT
 
 _ = r"\s*"
@@ -105,12 +105,25 @@ def test_the_last_hint_alone_may_give_the_formula(lesson, ex_id):
         assert not _found(ex_id, hint), f"{ex_id}: hint {k} of {len(REGISTRY[ex_id].hints)}"
 
 
-def _unknown_answer(*args):
-    """An answer that matches no known mistake: zeros of the reference's shapes, plus one."""
-    out = REGISTRY[_unknown_answer.ex_id].reference(*args)
-    if isinstance(out, tuple):
-        return tuple(np.zeros_like(np.asarray(o, dtype=float)) + 0.123 for o in out)
-    return np.zeros_like(np.asarray(out, dtype=float)) + 0.123
+def _unknown_answer(ex_id: str):
+    """An answer that matches no known mistake: the reference's shapes, every value 0.123.
+
+    The values are made before the check (the check refuses a function that calls the
+    reference), one per case, in the order the check calls it.
+    """
+    outputs = iter([REGISTRY[ex_id].reference(*case.args)
+                    for case in cases_for(ex_id, hidden=False)])
+
+    def wrong(value):  # a number or an array of numbers; anything else (a cache) as it is
+        if isinstance(value, float | int | np.ndarray | np.floating):
+            return np.full(np.shape(value), 0.123)
+        return value
+
+    def answer(*args):
+        out = next(outputs)
+        return tuple(wrong(o) for o in out) if isinstance(out, tuple) else wrong(out)
+
+    return answer
 
 
 @pytest.mark.parametrize(("lesson", "ex_id"), [c for c in CASES if REGISTRY[c[1]].harness is None])
@@ -118,8 +131,9 @@ def test_a_failed_check_points_to_the_hints_and_not_to_the_answer(lesson, ex_id)
     def stub(*args):
         raise NotImplementedError
 
-    _unknown_answer.ex_id = ex_id
-    for fn in (stub, _unknown_answer):
+    for fn, says in ((stub, "not written yet"), (_unknown_answer(ex_id), "not right yet")):
         with pytest.raises(CheckFailed) as info:
             check(ex_id, fn)
-        assert not _found(ex_id, str(info.value)), f"{ex_id}: {str(info.value)[:300]}"
+        message = str(info.value)
+        assert says in message, message[:300]  # the first message of that kind, not another
+        assert not _found(ex_id, message), f"{ex_id}: {message[:300]}"
