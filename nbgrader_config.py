@@ -21,6 +21,10 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Course-local working files (all git-ignored): the default exchange is not writable.
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
 c.Exchange.root = os.path.join(root, "exchange")
+# The course secret the grader's hidden cases are drawn from: by default grading-secret.txt
+# beside the gradebook, created by the first `backprop-course autograde` (git-ignored). Keep
+# it with the gradebook's backups; point to another file with:
+# c.BackpropWorkbook.secret_file = "/path/outside/the/repository/grading-secret.txt"
 
 # Per-cell timeout while autograding. Keep interrupt_on_timeout at its default (True): a
 # looping cell is then interrupted and the rest of the notebook is still graded.

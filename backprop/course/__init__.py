@@ -16,11 +16,19 @@ Where each concern lives, one processing step per file:
     submissions.py   finding and reading submitted/ (preflight restores locked cells)
     sandbox/         bubblewrap.py runs a job in the sandbox; runner.py runs the notebook
                      inside it; wire.py carries plain data across the wall
+    coderead.py      a notebook's code read without running it: what each statement uses,
+                     binds and changes, scope by scope
+    reach.py         what each exercise's function reaches: the package's answer to it, the
+                     grader, or code that can't be followed (0 for that exercise)
+    secret.py        the course secret the hidden cases are drawn from, beside the gradebook
     scoring.py       scores from the sandbox's plain data, judged outside student code
     autograde.py     the batch: plan, sandbox, score, write the gradebook and autograded/
     scrub.py         the feedback preprocessor that keeps hidden tests out of outputs
     feedback.py      feedback/ HTML with nbgrader's generate_feedback
     report.py        the class report, read-only: CSVs and a summary of the hard exercises
+    winnow.py        winnowing fingerprints of Python source (normalised tokens, MOSS-style)
+    similarity.py    the similarity report: look-alike answers ranked, side by side, per
+                     exercise; against the class, the reference and the instructor's solution
     validate.py      a learner's check of their notebook before handing it in
 
 Nothing is imported here, so that `python -m backprop.course.sandbox.runner` (inside the

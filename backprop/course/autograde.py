@@ -45,7 +45,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from backprop import grading
-from backprop.course import gradebook
+from backprop.course import gradebook, reach
 from backprop.course.folders import (
     AUTOGRADED,
     CourseError,
@@ -59,6 +59,7 @@ from backprop.course.sandbox import wire
 from backprop.course.sandbox.bubblewrap import JobResult, Limits, check_available, run_job
 from backprop.course.scoring import LessonPlan, failed_scores, judge_results
 from backprop.course.scrub import restore_grading_metadata
+from backprop.course.secret import course_secret, hidden_seed
 from backprop.course.submissions import (
     MAX_NOTEBOOK_BYTES,
     Submission,
@@ -77,8 +78,14 @@ __all__ = [
 MAX_RESULTS_BYTES = 64 * 2**20
 
 
-def plan_lesson(root: Path, lesson: str) -> LessonPlan:
+def plan_lesson(root: Path, lesson: str, secret: str | None = None) -> LessonPlan:
     """Read a lesson's source and release notebooks and list what it grades.
+
+    Args:
+        root: The course folder.
+        lesson: The lesson, e.g. "01_chain_rule".
+        secret: The course secret the hidden cases are drawn from (None: the package's
+            own seeds, as learners' checks use them).
 
     Raises:
         CourseError: If the lesson has no source or release notebook.
@@ -92,7 +99,10 @@ def plan_lesson(root: Path, lesson: str) -> LessonPlan:
     release = nbformat.read(release_path, as_version=4)
     locked = {grade_id(c): c for c in release.cells
               if c.metadata.get("nbgrader", {}).get("locked") and grade_id(c)}
-    return LessonPlan(lesson, release, graded_cells(source), locked)
+    plan = LessonPlan(lesson, release, graded_cells(source), locked)
+    if secret is not None:
+        plan.hidden_seeds = {c.target: hidden_seed(secret, c.target) for c in plan.exercises}
+    return plan
 
 
 @dataclass
@@ -132,8 +142,10 @@ def _write_job(plan: LessonPlan, nb: NotebookNode, job_dir: Path, limits: Limits
     nbformat.write(nb, job_dir / "submission.ipynb")
     inputs: dict[str, Any] = {}
     for cell in plan.exercises:
+        seed = plan.hidden_seeds.get(cell.target)
         cases = {"visible": [c.args for c in grading.cases_for(cell.target, hidden=False)],
-                 "hidden": [c.args for c in grading.cases_for(cell.target, hidden=True)]}
+                 "hidden": [c.args for c in grading.cases_for(cell.target, hidden=True,
+                                                                seed=seed)]}
         # Inputs that hold a function (numerical_derivative's f) can't travel as plain data:
         # the sandbox then builds the same seeded cases itself. Either way the judge compares
         # against the reference on the grader's own cases, so tampering gains nothing.
@@ -141,7 +153,13 @@ def _write_job(plan: LessonPlan, nb: NotebookNode, job_dir: Path, limits: Limits
     wire.dump(inputs, job_dir, "inputs")
     job = {
         "notebook": "submission.ipynb",
-        "exercises": [{"id": c.target, "function": c.variable} for c in plan.exercises],
+        # The hidden seed goes in only for the cases the sandbox must build itself: it is
+        # derived from the secret for that exercise alone, and says nothing of the others.
+        "exercises": [dict({"id": c.target, "function": c.variable},
+                           **({"hidden_seed": plan.hidden_seeds[c.target]}
+                              if inputs[c.target] is None and c.target in plan.hidden_seeds
+                              else {}))
+                      for c in plan.exercises],
         "quiz": [c.target for c in plan.quizzes],
         "cell_timeout": limits.cell_timeout,
         "output_bytes": limits.output_bytes,
@@ -193,6 +211,9 @@ def grade_one(root: Path, plan: LessonPlan, sub: Submission, *, limits: Limits, 
     except SubmissionError as err:
         return SubmissionResult(sub.student, sub.lesson, failed_scores(plan, str(err)), str(err),
                                 seconds=time.perf_counter() - start), None
+    # Read before anything runs: which exercises' functions reach the package's answers.
+    refused = {ex: (finding.message(ex), finding.label) for ex, finding in reach.refusals(
+        nb, [(c.target, c.variable) for c in plan.exercises]).items()}
     job_dir = Path(tempfile.mkdtemp(prefix=f"{sub.student}-{sub.lesson}-", dir=scratch))
     try:
         _write_job(plan, nb, job_dir, limits)
@@ -211,7 +232,7 @@ def grade_one(root: Path, plan: LessonPlan, sub: Submission, *, limits: Limits, 
         notes += [f"Cell {c.get('index')} ran out of time and was interrupted."
                   for c in (results.get("cells") or []) if isinstance(c, dict) and c.get(
                       "timed_out")] if isinstance(results, dict) else []
-        cells = judge_results(plan, results, nb)
+        cells = judge_results(plan, results, nb, refused)
         return SubmissionResult(sub.student, sub.lesson, cells, None, notes,
                                 time.perf_counter() - start, job.seconds), executed
     finally:
@@ -315,9 +336,10 @@ def autograde(
     limits = limits or Limits()
     subs = find_submissions(root, lesson, student)  # a missing course or lesson first
     check_available(unsafe=unsafe)
+    secret = course_secret(root, create=True)
     plans = {}
     for name in sorted({s.lesson for s in subs}):
-        plans[name] = plan_lesson(root, name)
+        plans[name] = plan_lesson(root, name, secret)
         _register_lesson(root, plans[name])
     sources = {name: nbformat.read(source_notebook(root, name), as_version=4) for name in plans}
     jobs = max(1, jobs or os.cpu_count() or 1)

@@ -7,6 +7,8 @@
     backprop-course autograde [LESSON]     grade submitted/ in a sandbox, in parallel
     backprop-course feedback [LESSON]      feedback/ HTML: scores and messages, no hidden test
     backprop-course report LESSON          per-student CSV and a summary of the hard exercises
+    backprop-course similarity LESSON      answers that look alike, ranked, side by side
+                                           (for the instructor to read; changes no grade)
     backprop-course validate NOTEBOOK      for learners: run the checks before submitting
 
 Run `backprop-course COMMAND --help` for the options of a command.
@@ -130,6 +132,27 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _similarity(args: argparse.Namespace) -> int:
+    from backprop.course.similarity import write_similarity
+
+    root = find_course(args.course)
+    _, paths = write_similarity(root, args.lesson, Path(args.dest) if args.dest else None,
+                                threshold=args.threshold)
+    for name, path in paths.items():
+        print(f"  {name}: {path}")
+    return 0
+
+
+def _threshold(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"a score between 0 and 1, not {text!r}")
+    return value
+
+
 def _validate(args: argparse.Namespace) -> int:
     from backprop.course.validate import validate
 
@@ -201,6 +224,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("lesson", metavar="LESSON")
     p.add_argument("--dest", metavar="DIR", help="write here (default: reports/LESSON/)")
     p.set_defaults(run=_report)
+
+    from backprop.course.winnow import THRESHOLD  # stdlib only: --help stays light
+
+    p = sub.add_parser("similarity", parents=[common],
+                       help="rank pairs of answers that look alike (never changes a grade)")
+    p.add_argument("lesson", metavar="LESSON")
+    p.add_argument("--threshold", type=_threshold, default=THRESHOLD, metavar="X",
+                   help=f"flag pairs from this score on, 0 to 1 (default: {THRESHOLD:g})")
+    p.add_argument("--dest", metavar="DIR", help="write here (default: reports/LESSON/)")
+    p.set_defaults(run=_similarity)
 
     p = sub.add_parser("validate", parents=[common],
                        help="run a notebook's checks (visible ones) before submitting it")

@@ -6,7 +6,9 @@ also says where the diagnoses are kept (`backprop.course.diagnostics`). Nothing 
 writes the gradebook.
 
 `write_report(course, lesson)` writes `reports/<lesson>/report.csv` (one row per student and
-graded cell), `summary.csv` (one row per graded cell: mean score, the most frequent known
+graded cell, with the answer's highest score in the similarity report and whose answer
+that was, `backprop.course.similarity`; empty when submitted/ has no notebook to compare),
+`summary.csv` (one row per graded cell: mean score, the most frequent known
 mistake), and `summary.png` / `summary.html` (a bar chart of the mean score per exercise,
 hardest first, annotated with that mistake).
 
@@ -49,12 +51,12 @@ __all__ = [
 ]
 
 REPORT_COLUMNS = ("student", "lesson", "exercise", "grade_id", "score", "max_score", "mistake",
-                  "message")
+                  "message", "similarity", "similar_to")
 SUMMARY_COLUMNS = ("lesson", "exercise", "grade_id", "max_score", "students", "mean_score",
                    "mean_fraction", "top_mistake", "top_mistake_count", "pending_manual")
 # The columns written as numbers; every other column is text, neutralised for spreadsheets.
 NUMBER_COLUMNS = frozenset({"score", "max_score", "students", "mean_score", "mean_fraction",
-                            "top_mistake_count", "pending_manual"})
+                            "top_mistake_count", "pending_manual", "similarity"})
 # What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -200,6 +202,11 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[Any]
     path.write_text("".join(lines), encoding="utf-8", newline="")
 
 
+def _similar_columns(found: tuple[float, str] | None) -> tuple[str, str]:
+    """report.csv's similarity and similar_to: the highest score and whose; empty if none."""
+    return (_num(found[0]), found[1]) if found else ("", "")
+
+
 def _hardest_first(summary: list[SummaryRow]) -> list[SummaryRow]:
     # Stable: ties keep the notebook's order. Cells nobody has a score on yet go last.
     return sorted(summary, key=lambda s: (math.isnan(s.mean_fraction), s.mean_fraction))
@@ -291,9 +298,15 @@ def write_report(
     dest.mkdir(parents=True, exist_ok=True)
     files = {name: dest / name for name in
              ("report.csv", "summary.csv", "summary.png", "summary.html")}
+    from backprop.course.similarity import best_matches  # it reads this module's CSV writer
+
+    # Each answer's highest similarity score and with whom (empty without submissions):
+    # `backprop-course similarity` shows the pairs side by side. No score depends on it.
+    similar = best_matches(course, lesson)
     _write_csv(files["report.csv"], REPORT_COLUMNS, (
         (r.student, r.lesson, r.exercise, r.grade_id, "" if r.pending else _num(r.score),
-         _num(r.max_score), r.mistake or "", r.message) for r in rows))
+         _num(r.max_score), r.mistake or "", r.message,
+         *_similar_columns(similar.get((r.student, r.grade_id)))) for r in rows))
     _write_csv(files["summary.csv"], SUMMARY_COLUMNS, (
         (s.lesson, s.exercise, s.grade_id, _num(s.max_score), s.students, _num(s.mean_score),
          _num(s.mean_fraction), s.top_mistake or "", s.top_mistake_count, s.pending)

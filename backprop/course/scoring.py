@@ -4,7 +4,8 @@
 each exercise's outcomes, each quiz answer) into one `CellScore` per graded cell:
 
 - an exercise gets its points when `backprop.grading.judge` passes both its visible and
-  its hidden cases, run on the grader's own inputs against the reference;
+  its hidden cases, run on the grader's own inputs against the reference, unless reading
+  the submitted code found that it reaches the package's answer (`backprop.course.reach`);
 - a quiz gets its points when the answer is the one in the source's hidden test: the
   letter, the number within its tolerance, or the shape (`backprop.grading.quiz_verdict`);
 - a written answer goes to a human, unless it is exactly as it was handed out (0).
@@ -15,6 +16,7 @@ exception.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,12 +38,15 @@ class LessonPlan:
         release: The release notebook (what learners were given).
         cells: The source notebook's graded cells, in order.
         locked: The release's locked cells by grade_id (tests, setup): they run as released.
+        hidden_seeds: Exercise id -> the seed of its hidden cases, from the course secret
+            (`backprop.course.secret`); an exercise not listed uses the package's own.
     """
 
     lesson: str
     release: NotebookNode
     cells: list[GradedCell]
     locked: dict[str, NotebookNode] = field(default_factory=dict)
+    hidden_seeds: dict[str, int] = field(default_factory=dict)
 
     @property
     def graded_ids(self) -> set[str]:
@@ -73,7 +78,7 @@ def _outcomes(raw: Any) -> list[grading.Outcome] | None:
         return None
 
 
-def _judge_exercise(cell: GradedCell, raw: Any) -> CellScore:
+def _judge_exercise(cell: GradedCell, raw: Any, hidden_seed: int | None) -> CellScore:
     if not isinstance(raw, dict) or "missing" in raw:
         why = raw.get("missing") if isinstance(raw, dict) else None
         message = (f"{cell.target}: {why}" if isinstance(why, str)
@@ -85,7 +90,8 @@ def _judge_exercise(cell: GradedCell, raw: Any) -> CellScore:
             return CellScore(cell.grade_id, 0.0, cell.points,
                              f"{cell.target}: the values your function returned could not be "
                              "read back.")
-        verdict = grading.judge(cell.target, outcomes, hidden=hidden)
+        verdict = grading.judge(cell.target, outcomes, hidden=hidden,
+                                seed=hidden_seed if hidden else None)
         if not verdict.passed:
             return CellScore(cell.grade_id, 0.0, cell.points, verdict.message, verdict.mistake)
     return CellScore(cell.grade_id, cell.points, cell.points, verdict.message)
@@ -118,22 +124,28 @@ def _manual_score(plan: LessonPlan, cell: GradedCell, nb: NotebookNode | None) -
                      manual=True)
 
 
-def judge_results(plan: LessonPlan, results: Any,
-                  nb: NotebookNode | None = None) -> list[CellScore]:
+def judge_results(plan: LessonPlan, results: Any, nb: NotebookNode | None = None,
+                  refused: Mapping[str, tuple[str, str]] | None = None) -> list[CellScore]:
     """Score every graded cell from the plain data the sandbox handed back.
 
     Args:
         plan: The lesson's graded cells.
         results: What the sandbox wrote (untrusted plain data).
         nb: The submitted notebook after preflight, whose written answers go to a human.
+        refused: Exercise id -> (message, diagnosis): it earns nothing whatever it
+            returned, because the submitted code reaches the package's answer
+            (`backprop.course.reach`).
     """
     exercises = results.get("exercises") if isinstance(results, dict) else None
     quiz = results.get("quiz") if isinstance(results, dict) else None
     scores = []
     for cell in plan.cells:
-        if cell in plan.exercises:
+        if cell in plan.exercises and refused and cell.target in refused:
+            message, diagnosis = refused[cell.target]
+            scores.append(CellScore(cell.grade_id, 0.0, cell.points, message, diagnosis))
+        elif cell in plan.exercises:
             raw = exercises.get(cell.target) if isinstance(exercises, dict) else None
-            scores.append(_judge_exercise(cell, raw))
+            scores.append(_judge_exercise(cell, raw, plan.hidden_seeds.get(cell.target)))
         elif cell in plan.quizzes:
             scores.append(_judge_quiz(cell, quiz))
         else:

@@ -72,6 +72,13 @@ class Exercise:
             and returns plain results (numbers, lists, strings) in the order of `outputs`.
             The learner's class, the reference and every mistake are run through it, in
             the learner's process for theirs; nothing else changes.
+        equivalents: The package's other functions and classes that would answer the
+            exercise as well as its reference does (`batchnorm_backward_alt` for
+            `batchnorm_backward`, `leaky_relu_backward` with a slope of 0 for
+            `relu_backward`, `Value.backward`, the autograd, for a scalar derivative). An answer
+            that reaches the reference or one of these earns nothing: the grader finds it by
+            reading the submitted code (`backprop.course.reach`), the learner's `check` by
+            watching what runs. Helpers the lesson asks the learner to use are not listed.
     """
 
     id: str
@@ -89,6 +96,12 @@ class Exercise:
     after: tuple[int, ...] = ()
     accept: Callable[[Case, tuple[Any, ...]], str | None] | None = None
     harness: Callable[..., Any] | None = None
+    equivalents: tuple[Any, ...] = ()
+
+    @property
+    def answers(self) -> tuple[Any, ...]:
+        """The reference and its equivalents: what a learner's answer may not use."""
+        return (self.reference, *self.equivalents)
 
 
 REGISTRY: dict[str, Exercise] = {}
@@ -190,11 +203,20 @@ def with_after(ex: Exercise, result: Any, args: tuple[Any, ...]) -> Any:
     return (*result, *(args[i] for i in ex.after))
 
 
-def cases_for(exercise_id: str, *, hidden: bool) -> list[Case]:
+def cases_for(exercise_id: str, *, hidden: bool, seed: int | None = None) -> list[Case]:
     """Return the exercise's seeded cases: the same inputs every time, as `check` uses them.
+
+    Args:
+        exercise_id: The registered exercise.
+        hidden: The hidden cases (more of them, with edge cases).
+        seed: Draw them from this seed instead of the exercise's own (its `seed`, or
+            `seed + 1` for the hidden ones): the grader's hidden cases come from the
+            course's secret (`backprop.course.secret`), which learners don't have.
 
     Raises:
         KeyError: If no exercise has that id.
     """
     ex = lookup(exercise_id)
-    return ex.cases(np.random.default_rng(ex.seed + (1 if hidden else 0)), hidden)
+    if seed is None:
+        seed = ex.seed + (1 if hidden else 0)
+    return ex.cases(np.random.default_rng(seed), hidden)

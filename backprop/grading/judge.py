@@ -1,7 +1,9 @@
 """Running and judging a learner's function: `collect`, `judge`, and `check`, both in one.
 
 - `collect` calls the learner's function on each case, in the learner's process (`_call`
-  watches, with a profile hook, whether the exercise's reference runs inside it), and
+  watches, with a profile hook, whether the exercise's reference or one of its equivalents
+  runs inside it: the learner's side of the check; the grader also reads the submitted code,
+  in `backprop.course.reach`), and
   reports `Outcome`s; a learner's error is reported, never raised.
 - `judge` compares outcomes with the reference, run on its own copy of the cases, and
   returns a `Verdict`. It runs no learner code and treats the outcomes as untrusted data
@@ -65,14 +67,49 @@ def _package_origin(fn: Callable[..., Any]) -> str | None:
     return None
 
 
+def _codes(obj: Any) -> set[Any]:
+    """The code objects that run when obj is called: a function's, or every method of a class."""
+    target = inspect.unwrap(getattr(obj, "func", obj))
+    if isinstance(target, type):
+        found = set()
+        for klass in target.__mro__[:-1]:  # not object's
+            for member in vars(klass).values():
+                member = getattr(member, "__func__", member)  # staticmethod, classmethod
+                if isinstance(member, property):
+                    member = member.fget
+                code = getattr(member, "__code__", None)
+                if code is not None:
+                    found.add(code)
+        return found
+    code = getattr(target, "__code__", None)
+    return {code} if code is not None else set()
+
+
+def answer_codes(ex: Exercise) -> frozenset[Any]:
+    """The code of the exercise's reference and of its equivalents (see `Exercise.answers`).
+
+    A reference that is a class (lesson 1's Scalar) is left out: its known mistakes are
+    built from the same code, and a learner can only reach it through `backprop.grading`,
+    which `check` refuses by name and the grader by reading the code.
+    """
+    answers = ex.equivalents if isinstance(ex.reference, type) else ex.answers
+    return frozenset().union(*(_codes(a) for a in answers))
+
+
+def answer_names(ex: Exercise) -> str:
+    """How a message names the package's answers to an exercise: its id and equivalents."""
+    others = [getattr(inspect.unwrap(a), "__qualname__", repr(a)) for a in ex.equivalents]
+    return ex.id + (f" (or its equivalent {', '.join(others)})" if others else "")
+
+
 def _call(ex: Exercise, fn: Callable[..., Any], args: tuple[Any, ...],
-          reference_code: Any) -> tuple[Any, bool]:
-    """Call fn as the exercise runs answers; also report whether its reference ran inside."""
+          answers: frozenset[Any]) -> tuple[Any, bool]:
+    """Call fn as the exercise runs answers; report whether an answer of the package ran."""
     used_reference = False
 
     def watch(frame: Any, event: str, _arg: Any) -> None:
         nonlocal used_reference
-        if event == "call" and frame.f_code is reference_code:
+        if event == "call" and frame.f_code in answers:
             used_reference = True
 
     previous = sys.getprofile()
@@ -102,6 +139,7 @@ def collect(
     *,
     hidden: bool,
     args: Sequence[tuple[Any, ...]] | None = None,
+    seed: int | None = None,
 ) -> list[Outcome]:
     """Call the learner's function on each case, in this process, and report what happened.
 
@@ -116,6 +154,8 @@ def collect(
         hidden: Use the hidden cases (ignored when `args` is given).
         args: The positional arguments of each case, e.g. read from the sandbox's wire, from
             the grader's `cases_for(...)`; by default this process's own `cases_for`.
+        seed: The seed of this process's own cases, when `args` is not given (see
+            `cases_for`).
 
     Returns:
         One Outcome per case, in order (fewer if a case settled the verdict).
@@ -126,7 +166,7 @@ def collect(
     """
     ex = lookup(exercise_id)
     if args is None:
-        args = [case.args for case in cases_for(exercise_id, hidden=hidden)]
+        args = [case.args for case in cases_for(exercise_id, hidden=hidden, seed=seed)]
     if not isinstance(args, Sequence) or not all(isinstance(a, tuple) for a in args):
         raise TypeError(f"collect: args must be a list of tuples (one per case), but it is "
                         f"{describe(args)}.")
@@ -135,12 +175,12 @@ def collect(
         # reference's code (a thin wrapper), so say so without calling it.
         return [Outcome(used_reference=True)]
 
-    reference_code = getattr(inspect.unwrap(ex.reference), "__code__", None)
+    answers = answer_codes(ex)
     outcomes = []
     for original in args:
         given = copy.deepcopy(original)
         try:
-            result, used_reference = _call(ex, fn, given, reference_code)
+            result, used_reference = _call(ex, fn, given, answers)
             result = with_after(ex, result, given)
         except NotImplementedError as exc:
             outcome = Outcome(error=f"NotImplementedError: {safe_str(exc)}",
@@ -204,7 +244,8 @@ def _outcomes_problem(ex: Exercise, outcomes: Any, n_cases: int) -> str | None:
     return None
 
 
-def judge(exercise_id: str, outcomes: Sequence[Outcome], *, hidden: bool) -> Verdict:
+def judge(exercise_id: str, outcomes: Sequence[Outcome], *, hidden: bool,
+          seed: int | None = None) -> Verdict:
     """Judge reported outcomes against the reference, run on this process's own cases.
 
     Pure: no learner code runs (for outcomes read from the sandbox's wire), and the same
@@ -216,6 +257,8 @@ def judge(exercise_id: str, outcomes: Sequence[Outcome], *, hidden: bool) -> Ver
         exercise_id: The registered exercise.
         outcomes: What `collect` returned, for the same `hidden`.
         hidden: Judge against the hidden cases.
+        seed: The seed the cases were drawn from, if not the exercise's own (the grader's
+            hidden cases come from the course secret; see `cases_for`).
 
     Returns:
         The verdict; its message is the one `check` prints or raises.
@@ -224,7 +267,7 @@ def judge(exercise_id: str, outcomes: Sequence[Outcome], *, hidden: bool) -> Ver
         KeyError: If no exercise has that id (the grader's mistake, not the learner's).
     """
     ex = lookup(exercise_id)
-    cases = cases_for(exercise_id, hidden=hidden)
+    cases = cases_for(exercise_id, hidden=hidden, seed=seed)
     problem = _outcomes_problem(ex, outcomes, len(cases))
     if problem is not None:
         return Verdict(False, problem)
@@ -265,8 +308,8 @@ def _judge(ex: Exercise, cases: list[Case], outcomes: list[Outcome], expected: l
             return fail(f"{ex.id} raised {name} on the {which} with {case.note}.\n{frames}")
         if outcome.used_reference:
             return fail(
-                f"{ex.id}: your function calls backprop's own {ex.id}. Compute the answer "
-                "yourself: the point of the exercise is the derivation.")
+                f"{ex.id}: your function calls backprop's own {answer_names(ex)}. Compute "
+                "the answer yourself: the point of the exercise is the derivation.")
         changed = [i for i in outcome.mutated if i not in ex.mutable]
         if changed:
             name = argument_name(ex, changed[0])

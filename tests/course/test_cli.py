@@ -20,7 +20,7 @@ def course_copy(tmp_path):
 
 
 @pytest.mark.parametrize("command", [
-    ["autograde"], ["feedback"], ["report", "01_chain_rule"],
+    ["autograde"], ["feedback"], ["report", "01_chain_rule"], ["similarity", "01_chain_rule"],
 ])
 def test_outside_a_course_folder_every_command_says_so(command, tmp_path, capsys):
     assert main([*command, "--course", str(tmp_path)]) == 2
@@ -58,7 +58,8 @@ def test_validate_of_a_missing_notebook_fails_clearly(course_copy, capsys):
 
 
 def test_every_command_has_help(capsys):
-    for command in ("release", "strip", "autograde", "feedback", "report", "validate"):
+    for command in ("release", "strip", "autograde", "feedback", "report", "similarity",
+                    "validate"):
         with pytest.raises(SystemExit) as info:
             main([command, "--help"])
         assert info.value.code == 0

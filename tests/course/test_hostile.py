@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import stat
 import time
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from nbgrader.api import Gradebook
 
 from backprop.course import cli
 from backprop.course.gradebook import load_verdicts
+from backprop.course.secret import SECRET_FILE, course_secret
 from backprop.grading import REGISTRY
 from tests.conftest import ROOT, hidden_test_lines, needs_sandbox, stray_sandbox_processes
 
@@ -43,6 +45,10 @@ FULL = {"ex1-test": 2.0, "ex2-test": 2.0, "ex3-test": 2.0, "ex4-test": 2.0, "ex5
 ZERO = dict.fromkeys(FULL, 0.0)
 # A wrong mul_backward costs its own cell and neuron_backward's, which is built on it.
 NO_MUL = dict(FULL, **{"ex3-test": 0.0, "ex5-test": 0.0})
+# A notebook whose code can't be followed without running it earns nothing for its code.
+QUIZ_ONLY = {g: (s if g.startswith("q") else 0.0) for g, s in FULL.items()}
+EXERCISES = [g for g in FULL if g.startswith("ex")]
+UNFOLLOWABLE = "the grader could not follow your code without running it: cell "
 SWAPPED = REGISTRY["mul_backward"].mistakes[0]
 assert SWAPPED.name == "swapped"
 
@@ -51,6 +57,13 @@ WRONG_MUL = '''def mul_backward(dout, cache):
     x, y = cache
     return dout * x, dout * y
 '''
+ALIASED_TANH = '''from backprop.activations import tanh_backward as _theirs
+
+def tanh_backward(dout, cache):
+    return _theirs(dout, cache)
+'''
+GRADERS_MUL = ("from backprop.grading.exercises.lesson01_chain_rule import "
+               "_ref_mul_backward as mul_backward\n")
 RIGHT_MUL = '''def mul_backward(dout, cache):
     x, y = cache
     return dout * y, dout * x
@@ -129,8 +142,8 @@ sys.excepthook = lambda *a: None
 '''
 
 ENV_CHEAT = '''
-import os
-if os.environ.get("NBGRADER_EXECUTION"):  # only while the instructor grades
+# Only while the instructor grades (read without `os`, which the grader's reader refuses).
+if b"NBGRADER_EXECUTION" in open("/proc/self/environ", "rb").read():
     def mul_backward(dout, cache):
         x, y = cache
         return dout * y, dout * x
@@ -259,16 +272,34 @@ def _cohort(root: Path) -> dict[str, dict]:
     add("warner", warner, scores=FULL)
 
     patcher = _after(_set(sol(), "ex3-mul-backward", WRONG_MUL), "code-01", TAMPER)
-    add("patcher", patcher, scores=NO_MUL, swapped=True)
+    # Patching numpy and the grader inside the kernel: the reader refuses the notebook before
+    # it runs (the sandbox would make the patches worthless anyway).
+    add("patcher", patcher, scores=QUIZ_ONLY, refused=dict.fromkeys(
+        EXERCISES, UNFOLLOWABLE + "3, line 8 uses a change to the imported np."))
 
     hooker = _set(sol(), "ex3-mul-backward", WRONG_MUL)
-    _after(hooker, "ex3-mul-backward", ENV_CHEAT)
     _after(hooker, "code-01", HOOKS)
     hooker.cells.append(nbformat.v4.new_code_cell("import os\nos._exit(0)"))
-    add("hooker", hooker, scores=NO_MUL, swapped=True)
+    add("hooker", hooker, scores=QUIZ_ONLY,
+        refused=dict.fromkeys(EXERCISES, UNFOLLOWABLE + "3, line 2 uses get_ipython."))
+    add("env_cheat", _after(_set(sol(), "ex3-mul-backward", WRONG_MUL), "ex3-mul-backward",
+                            ENV_CHEAT), scores=NO_MUL, swapped=True)
 
     add("stealer", _set(sol(), "ex3-mul-backward", _stealer(root, "solver")),
-        scores=NO_MUL, swapped=True)
+        scores=QUIZ_ONLY, refused=dict(
+            dict.fromkeys(EXERCISES, UNFOLLOWABLE + "29, line 5 uses the attribute __file__."),
+            **{"ex3-test": UNFOLLOWABLE + "29, line 40 uses exec."}))
+
+    # The package's answer under the learner's name, and the grader's own reference.
+    add("aliaser", _set(sol(), "ex4-tanh-backward", ALIASED_TANH),
+        scores=dict(FULL, **{"ex4-test": 0.0}), refused={"ex4-test": (
+            "tanh_backward: your code reaches backprop's own tanh_backward (through "
+            "tanh_backward → _theirs), cell 38, line 4, which computes this exercise's answer.")})
+    add("grader_user", _set(sol(), "ex3-mul-backward", GRADERS_MUL),
+        scores=NO_MUL, refused={
+            "ex3-test": "mul_backward: your code reaches backprop's own _ref_mul_backward",
+            "ex5-test": "neuron_backward: your code reaches the grader's own code, "
+                        "backprop.grading.exercises.lesson01_chain_rule._ref_mul_backward"})
 
     killer = _after(sol(), "ex2-test", "import os\nos._exit(1)")
     _after(killer, "ex4-test", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
@@ -438,7 +469,8 @@ def cohort(tmp_path_factory):
             "notebooks": {s: _autograded(root, s) for s in cases}}
 
 
-CASES = ["solver", "blank", "warner", "patcher", "hooker", "stealer", "killer", "sigint",
+CASES = ["solver", "blank", "warner", "patcher", "hooker", "stealer", "aliaser", "grader_user",
+         "env_cheat", "killer", "sigint",
          "membomb", "forkbomb", "printer", "lingerer", "invalid", "old_format", "sloppy",
          "edited_tests", "duplicated", "renamed", "huge", "stale"]
 
@@ -467,6 +499,9 @@ def test_scores_and_messages(cohort, student):
         assert "could not be graded" not in _header(nb)
         passed = {g for g, d in verdicts.items() if d.passed}
         assert passed == {g for g, s in expect["scores"].items() if s > 0}
+    for grade_id, text in expect.get("refused", {}).items():
+        assert not verdicts[grade_id].passed
+        assert text in verdicts[grade_id].message, verdicts[grade_id].message
     for note in expect.get("notes", []):
         assert note in _header(nb)
     for text in expect.get("outputs", []):
@@ -478,9 +513,17 @@ def test_the_cohort_is_complete(cohort):
     assert sorted(cohort["grades"]) == sorted(CASES)
 
 
+def test_the_first_grading_made_the_course_secret(cohort):
+    """Beside the gradebook, the owner's alone; the hidden cases were drawn from it."""
+    path = cohort["root"] / SECRET_FILE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(course_secret(cohort["root"])) == 64
+
+
 def test_the_environment_cheat_saw_no_grader_variable(cohort):
-    # The grader ran with NBGRADER_EXECUTION set, and hooker's mul_backward stayed wrong.
-    assert cohort["grades"]["hooker"]["ex3-test"] == 0
+    # The grader ran with NBGRADER_EXECUTION set, and the cheat's mul_backward stayed wrong.
+    assert cohort["grades"]["env_cheat"]["ex3-test"] == 0
+    assert cohort["verdicts"]["env_cheat"]["ex3-test"].mistake == "swapped"
 
 
 def test_stealing_and_writing_outside_fails(cohort):
@@ -568,6 +611,7 @@ def test_feedback_shows_the_messages_and_never_a_hidden_test(cohort, capsys):
         assert not leaked, f"{student}'s feedback shows hidden tests: {leaked[:3]}"
     # The search itself works: the visible half of a test cell is there.
     assert 'check("mul_backward", mul_backward)' in pages["blank"]
-    assert SWAPPED.message in pages["patcher"]
+    assert SWAPPED.message in pages["env_cheat"]
+    assert UNFOLLOWABLE + "3, line 8 uses a change to the imported np." in pages["patcher"]
     assert "not a readable notebook" in pages["stale"]
     assert "not written yet" in pages["blank"]

@@ -8,6 +8,7 @@ The lesson is 01_chain_rule, as its source notebook defines it. Three students:
 
 from __future__ import annotations
 
+import copy
 import csv
 import html
 import shutil
@@ -19,6 +20,7 @@ from nbgrader.api import Gradebook
 
 from backprop.course.folders import CourseError
 from backprop.course.gradebook import load_verdicts, save_verdicts
+from backprop.course.notebooks import grade_id
 from backprop.course.report import write_report
 from backprop.course.validate import CheckResult, verdict
 from tests.conftest import ROOT
@@ -198,7 +200,9 @@ def test_report_csv_has_one_row_per_student_and_cell(course):
     assert files["report.csv"] == course / "reports" / LESSON / "report.csv"
     rows = _read_csv(files["report.csv"])
     assert rows[0] == ["student", "lesson", "exercise", "grade_id", "score", "max_score",
-                       "mistake", "message"]
+                       "mistake", "message", "similarity", "similar_to"]
+    # No submitted/ folder here: nothing to compare, the similarity columns stay empty.
+    assert {tuple(r[8:]) for r in rows[1:]} == {("", "")}
     assert [r[:7] for r in rows[1:]] == [
         ["ann", LESSON, "numerical_derivative", "ex1-test", "2", "2", ""],
         ["ann", LESSON, "dsin_square", "ex2-test", "2", "2", ""],
@@ -238,6 +242,34 @@ def test_report_csv_has_one_row_per_student_and_cell(course):
     assert messages[("bob", "ex3-test")] == _verdicts()["bob"]["ex3-test"].message
     assert messages[("ann", "ex3-test")] == "✓ mul_backward: all 11 hidden checks pass."
     assert messages[("ann", "ex1-test")] == ""
+
+
+def test_report_names_each_answers_closest_match(course):
+    """With submissions to compare, report.csv gets each answer's highest similarity score."""
+    _save_all(course)
+    shutil.copytree(ROOT / "lessons" / LESSON, course / "lessons" / LESSON)
+    answers = {grade_id(c): c.source for c in _source().cells
+               if (grade_id(c) or "").startswith("ex") and not grade_id(c).endswith("-test")}
+    release = nbformat.read(ROOT / "lessons" / LESSON / f"{LESSON}.ipynb", as_version=4)
+    # "=cmd|x" is a folder in submitted/ (not in the gradebook) whose Scalar ann copied.
+    for student, mine in (("ann", answers), ("=cmd|x", {"ex6-scalar": answers["ex6-scalar"]}),
+                          ("cat", {})):
+        nb = copy.deepcopy(release)
+        for cell in nb.cells:
+            cell.source = mine.get(grade_id(cell), cell.source)
+        (course / "submitted" / student / LESSON).mkdir(parents=True)
+        nbformat.write(nb, course / "submitted" / student / LESSON / f"{LESSON}.ipynb")
+    files = write_report(course, LESSON, log=lambda msg: None)
+    rows = {(r[0], r[3]): r for r in _read_csv(files["report.csv"])[1:]}
+    assert rows[("ann", "ex6-test")][8:] == ["1", "'=cmd|x"]  # spreadsheet-safe, as all text
+    assert rows[("ann", "ex5-test")][8:] == ["1", "instructor's solution"]
+    assert rows[("ann", "ex3-test")][8:] == ["", ""]  # mul_backward: too short to compare
+    assert rows[("ann", "q1-test")][8:] == ["", ""]  # quiz answers are not compared
+    assert rows[("cat", "ex6-test")][8:] == ["", ""]  # nothing answered
+    assert rows[("bob", "ex6-test")][8:] == ["", ""]  # nothing submitted
+    # The scores are the gradebook's, whatever the similarity.
+    assert [rows[("ann", g)][4] for g in ("ex5-test", "ex6-test")] == ["3", "3"]
+    assert not (course / "reports" / LESSON / f"similarity-{LESSON}.html").exists()
 
 
 def test_summary_csv_gives_the_mean_and_the_most_frequent_mistake(course):
@@ -335,15 +367,15 @@ def test_student_text_is_neutralised_in_the_csvs(course):
     files = write_report(course, LESSON, log=lambda msg: None)
     rows = {(r[0], r[3]): r for r in _read_csv(files["report.csv"])[1:]}
     # A field a spreadsheet would run as a formula gets a leading quote ...
-    assert rows[("bob", "ex3-test")][6:] == [SCRIPT, "'" + FORMULA]
-    assert rows[("bob", "ex4-test")][6:] == [IMG, "'+1+cmd|' /C calc'!A0"]
-    assert rows[("bob", "ex5-test")][6:] == ["", "'-2+3"]
-    assert rows[("bob", "q1-test")][6:] == ["", "'@SUM(1+1)"]
-    assert rows[("cat", "ex3-test")][6:] == [SCRIPT, "'\t=1+1"]
-    assert rows[("cat", "ex4-test")][6:] == ["", "'\r=1+1"]
-    assert rows[("cat", "q1-test")][6:] == ["'" + FORMULA, SCRIPT]
+    assert rows[("bob", "ex3-test")][6:8] == [SCRIPT, "'" + FORMULA]
+    assert rows[("bob", "ex4-test")][6:8] == [IMG, "'+1+cmd|' /C calc'!A0"]
+    assert rows[("bob", "ex5-test")][6:8] == ["", "'-2+3"]
+    assert rows[("bob", "q1-test")][6:8] == ["", "'@SUM(1+1)"]
+    assert rows[("cat", "ex3-test")][6:8] == [SCRIPT, "'\t=1+1"]
+    assert rows[("cat", "ex4-test")][6:8] == ["", "'\r=1+1"]
+    assert rows[("cat", "q1-test")][6:8] == ["'" + FORMULA, SCRIPT]
     # ... anything else is kept as it was, and a negative score stays a number.
-    assert rows[("cat", "ex5-test")][6:] == [MATH, "x = 1 " + IMG]
+    assert rows[("cat", "ex5-test")][6:8] == [MATH, "x = 1 " + IMG]
     assert [rows[(s, "q5-test")][4:6] for s in ("ann", "bob", "cat")] == [
         ["1", "1"], ["-1", "1"], ["-1", "1"]]
     # A carriage return inside a message cannot end its row and forge one.

@@ -7,13 +7,16 @@ Everything it reads and writes is in JOB_DIR:
 - `job.json` (written by the grader)::
 
       {"notebook": "submission.ipynb",
-       "exercises": [{"id": "sigmoid_backward", "function": "sigmoid_backward"}, ...],
+       "exercises": [{"id": "sigmoid_backward", "function": "sigmoid_backward"},
+                     {"id": "numerical_derivative", "function": "...", "hidden_seed": 123},
+                     ...],
        "quiz": ["q1", "q2"],
        "cell_timeout": 60, "output_bytes": 2097152}
 
 - `inputs` (`backprop.course.sandbox.wire`, written by the grader): {exercise_id:
   {"visible": [args, ...], "hidden": [args, ...]}}, each args a tuple of positional
-  arguments.
+  arguments; None for an exercise whose inputs hold a function, whose cases are then built
+  here (the hidden ones from job.json's `hidden_seed`, drawn from the course secret).
 - `results` (`backprop.course.sandbox.wire`, written here)::
 
       {"exercises": {id: {"visible": [outcome, ...], "hidden": [outcome, ...]}
@@ -64,6 +67,11 @@ MAX_RESTARTS = 3  # kernel restarts per job; after that, the remaining cells are
 INPUT_BYTES = 256 * 2**20
 PART_BYTES = 256 * 2**20
 INTERRUPT_GRACE = 3.0  # seconds a kernel gets to answer an interrupt before it is killed
+
+
+def _seed(value: Any) -> int | None:
+    """The hidden cases' seed from job.json: a whole number, or None for the package's own."""
+    return value if type(value) is int and value >= 0 else None
 
 
 class KernelStuck(Exception):
@@ -245,6 +253,7 @@ class Job:
         name = f"ex{n}"
         code = EXTRACT.format(job=str(self.folder), parts=str(self.parts), part=name,
                               exercise_id=exercise["id"], function=exercise["function"],
+                              hidden_seed=_seed(exercise.get("hidden_seed")),
                               input_bytes=INPUT_BYTES)
         record = await client.run_scratch(code)
         if record["died"] or record["timed_out"]:
@@ -350,7 +359,8 @@ def __bp_extract():
             # cases are rebuilt here; the grader judges on its own copy either way.
             args = None if cases is None else [tuple(a) for a in cases[part]]
             outcomes = grading.collect({exercise_id!r}, fn, hidden=part == "hidden",
-                                       args=args)
+                                       args=args,
+                                       seed={hidden_seed!r} if part == "hidden" else None)
             entry[part] = [plain(o) for o in outcomes]
     try:
         wire.dump(entry, parts, {part!r})

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from backprop.activations import tanh_backward
-from backprop.gradcheck import numerical_derivative
+from backprop.gradcheck import grad_check, numerical_derivative, numerical_gradient
 from backprop.grading.exercise import Case, Exercise, Mistake, register
 from backprop.scalar import Value as PackageValue
 
@@ -50,6 +50,7 @@ register(Exercise(
     id="numerical_derivative",
     lesson=LESSON,
     reference=numerical_derivative,
+    equivalents=(numerical_gradient, grad_check),
     cases=_cases_numerical_derivative,
     outputs=("slope",),
     rtol=1e-7,
@@ -128,6 +129,7 @@ register(Exercise(
     id="dsin_square",
     lesson=LESSON,
     reference=_ref_dsin_square,
+    equivalents=(PackageValue.backward,),
     cases=_cases_dsin_square,
     outputs=("dfdx",),
     seed=102,
@@ -182,6 +184,7 @@ register(Exercise(
     id="mul_backward",
     lesson=LESSON,
     reference=_ref_mul_backward,
+    equivalents=(PackageValue.backward,),
     cases=_cases_mul_backward,
     outputs=("dx", "dy"),
     seed=103,
@@ -233,6 +236,7 @@ register(Exercise(
     id="tanh_backward",
     lesson=LESSON,
     reference=tanh_backward,
+    equivalents=(PackageValue.backward,),
     cases=_cases_tanh_backward,
     outputs=("dx",),
     seed=104,
@@ -304,6 +308,7 @@ register(Exercise(
     id="neuron_backward",
     lesson=LESSON,
     reference=_ref_neuron_backward,
+    equivalents=(PackageValue.backward,),
     cases=_cases_neuron_backward,
     outputs=("o", "dw1", "dw2", "db"),
     seed=105,
@@ -576,6 +581,7 @@ register(Exercise(
     id="Scalar",
     lesson=LESSON,
     reference=_Scalar,
+    equivalents=(PackageValue.backward,),
     cases=_cases_scalar,
     outputs=("status", "data", "leaf_grads"),
     seed=106,

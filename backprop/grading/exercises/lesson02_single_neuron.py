@@ -18,6 +18,8 @@ import numpy as np
 from backprop.activations import sigmoid_backward, sigmoid_forward
 from backprop.grading.exercise import Case, Exercise, Mistake, register
 from backprop.losses import binary_cross_entropy_with_logits, mse_loss
+from backprop.optim import sgd
+from backprop.scalar import Value
 
 LESSON = "02_single_neuron"
 
@@ -172,6 +174,7 @@ register(Exercise(
     id="sigmoid_backward",
     lesson=LESSON,
     reference=sigmoid_backward,
+    equivalents=(Value.backward,),
     cases=_cases_sigmoid_backward,
     outputs=("dx",),
     seed=202,
@@ -278,6 +281,7 @@ register(Exercise(
     id="mse_gradients",
     lesson=LESSON,
     reference=_ref_mse_gradients,
+    equivalents=(Value.backward,),
     cases=_cases_mse_gradients,
     outputs=("loss", "dw", "db"),
     seed=203,
@@ -375,6 +379,7 @@ register(Exercise(
     id="gd_step",
     lesson=LESSON,
     reference=_ref_gd_step,
+    equivalents=(sgd,),
     cases=_cases_gd_step,
     outputs=("w_new", "b_new"),
     seed=204,
@@ -455,6 +460,7 @@ register(Exercise(
     id="bce_gradients",
     lesson=LESSON,
     reference=_ref_bce_gradients,
+    equivalents=(Value.backward,),
     cases=_cases_bce_gradients,
     outputs=("loss", "dw", "db"),
     seed=205,

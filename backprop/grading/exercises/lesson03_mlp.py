@@ -15,11 +15,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from backprop.activations import relu_backward
+from backprop.activations import leaky_relu_backward, relu_backward
 from backprop.grading.exercise import Case, Exercise, Mistake, register
 from backprop.grading.messages import shapes as _shapes
 from backprop.layers import affine_backward, affine_forward, sum_to_shape
 from backprop.losses import softmax_cross_entropy
+from backprop.models import MLP
 
 LESSON = "03_mlp"
 
@@ -360,6 +361,7 @@ register(Exercise(
     id="relu_backward",
     lesson=LESSON,
     reference=relu_backward,
+    equivalents=(leaky_relu_backward,),
     cases=_cases_relu_backward,
     outputs=("dx",),
     seed=303,
@@ -634,6 +636,7 @@ register(Exercise(
     id="two_layer_loss",
     lesson=LESSON,
     reference=_ref_two_layer_loss,
+    equivalents=(MLP,),
     cases=_cases_two_layer_loss,
     outputs=("loss", "dW1", "db1", "dW2", "db2"),
     seed=305,

@@ -15,7 +15,7 @@ import numpy as np
 from backprop.activations import leaky_relu_backward
 from backprop.grading.exercise import Case, Exercise, Mistake, register
 from backprop.grading.messages import shapes as _shapes
-from backprop.models import init_weights
+from backprop.models import init_weights, layer_gradient_norms
 
 LESSON = "04_relu_vs_sigmoid"
 
@@ -247,6 +247,7 @@ register(Exercise(
     id="he_init",
     lesson=LESSON,
     reference=_ref_he_init,
+    equivalents=(init_weights,),
     cases=_cases_he_init,
     outputs=("W",),
     seed=403,
@@ -381,6 +382,7 @@ register(Exercise(
     id="weight_gradient_norms",
     lesson=LESSON,
     reference=_ref_weight_gradient_norms,
+    equivalents=(layer_gradient_norms,),
     cases=_cases_weight_gradient_norms,
     outputs=("norms",),
     seed=404,

@@ -321,6 +321,10 @@ def _cases_lr_per_step(rng: np.random.Generator, hidden: bool) -> list[Case]:
     if hidden:
         specs += [(0.3, 0.5, 1, 4, 3), (2.0, 0.25, 5, 5, 4), (0.2, 0.5, 3, 9, 1),
                   (0.01, 0.9, 4, 10, 2)]
+        # and two drawn from the rng (the grader's comes from the course secret)
+        specs += [(round(float(rng.uniform(0.01, 1.0)), 3), round(float(rng.uniform(0.1, 0.9)), 2),
+                   int(rng.integers(1, 5)), int(rng.integers(3, 11)), int(rng.integers(1, 6)))
+                  for _ in range(2)]
     return [Case(s, f"lr0={s[0]}, drop={s[1]}, every={s[2]}, epochs={s[3]}, "
                     f"steps_per_epoch={s[4]}") for s in specs]
 
@@ -329,6 +333,7 @@ register(Exercise(
     id="lr_per_step",
     lesson=LESSON,
     reference=_ref_lr_per_step,
+    equivalents=(optim.step_decay,),
     cases=_cases_lr_per_step,
     outputs=("rates",),
     seed=503,

@@ -17,7 +17,12 @@ import numpy as np
 
 from backprop.grading.exercise import Case, Exercise, Mistake, register
 from backprop.grading.messages import shapes as _shapes
-from backprop.normalization import batchnorm_backward, batchnorm_forward, layernorm_backward
+from backprop.normalization import (
+    batchnorm_backward,
+    batchnorm_backward_alt,
+    batchnorm_forward,
+    layernorm_backward,
+)
 from backprop.regularization import dropout_backward, dropout_forward, l2_penalty
 
 LESSON = "06_normalization"
@@ -341,6 +346,7 @@ register(Exercise(
     id="batchnorm_backward",
     lesson=LESSON,
     reference=batchnorm_backward,
+    equivalents=(batchnorm_backward_alt,),
     cases=_cases_batchnorm_backward,
     outputs=("dx", "dgamma", "dbeta"),
     seed=602,
@@ -366,6 +372,7 @@ register(Exercise(
     id="layernorm_backward",
     lesson=LESSON,
     reference=layernorm_backward,
+    equivalents=(batchnorm_backward, batchnorm_backward_alt),
     cases=_cases_layernorm_backward,
     outputs=("dx", "dgamma", "dbeta"),
     seed=603,

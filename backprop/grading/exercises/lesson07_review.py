@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from backprop.data import load_digits, standardize, train_test_split
+from backprop.data import _digits_arrays, load_digits, standardize, train_test_split
 from backprop.grading.exercise import Case, Exercise, register
 from backprop.grading.messages import describe as _describe
 from backprop.models import MLP
@@ -57,17 +57,36 @@ def _ref_train_capstone(X_train: np.ndarray, y_train: np.ndarray, X_test: np.nda
     return net.predict(X_te)
 
 
-def _split_case(seed: int, which: str) -> Case:
+def _perturbed(X: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The same digits to the eye, none of them a row of the bundled data.
+
+    Every inked pixel moves by -1, 0 or +1 of the 16 grey levels and each image is made up
+    to 10 % brighter or dimmer; the background stays 0 (a pixel that is 0 in every training
+    image has no spread to standardise by). About 30 % of the pixels change. Measured with
+    the reference on the hidden split, over 16 seeds: 97.5 % to 98.6 % test accuracy,
+    against 98.3 % unperturbed, and the target is 97 %.
+    """
+    ink = X > 0
+    noise = rng.integers(-1, 2, size=X.shape)
+    scale = rng.uniform(0.9, 1.1, size=(len(X), 1))
+    return np.where(ink, np.clip(np.round(X * scale) + noise, 1, 16), 0.0)
+
+
+def _split_case(seed: int, which: str, rng: np.random.Generator | None = None) -> Case:
     X, y = load_digits()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=seed)
+    if rng is not None:
+        X_test = _perturbed(X_test, rng)
     note = f"{which}: {len(X_train):,} training and {len(X_test)} test images"
     return Case((X_train, y_train, X_test), note, data=y_test)
 
 
 def _cases_train_capstone(rng: np.random.Generator, hidden: bool) -> list[Case]:
     if hidden:
+        # The grader's rng comes from the course secret: the test images can't be looked up
+        # in the bundled digits, whose rows every learner has.
         return [_split_case(_HIDDEN_SPLIT, "a held-out split of the digits that you have not "
-                                           "seen")]
+                                           "seen, slightly perturbed", rng)]
     return [_split_case(_VISIBLE_SPLIT, "the lesson's split of the digits")]
 
 
@@ -135,6 +154,9 @@ register(Exercise(
     id="train_capstone",
     lesson="07_review",
     reference=_ref_train_capstone,
+    # The bundled digits hold every test image's label: a function that reads them looks
+    # the answers up instead of learning them.
+    equivalents=(load_digits, _digits_arrays),
     cases=_cases_train_capstone,
     outputs=("pred",),
     mistakes=(),
