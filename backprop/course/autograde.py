@@ -69,6 +69,7 @@ from backprop.course.submissions import (
 )
 
 __all__ = [
+    "GraderFailure",
     "SubmissionResult",
     "autograde",
     "grade_one",
@@ -76,6 +77,13 @@ __all__ = [
 ]
 
 MAX_RESULTS_BYTES = 64 * 2**20
+
+
+class GraderFailure(Exception):
+    """The grader could not grade a submission for its own reasons, never the student's 0.
+
+    The sandbox or the notebook's kernel could not start, the machine refused a process.
+    """
 
 
 def plan_lesson(root: Path, lesson: str, secret: str | None = None) -> LessonPlan:
@@ -116,6 +124,7 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     run_seconds: float = 0.0
+    grader_error: str | None = None  # not graded, for the grader's reasons: nothing stored
 
     @property
     def score(self) -> float:
@@ -188,6 +197,31 @@ def _read_executed(path: Path) -> NotebookNode | None:
         return None
 
 
+def _read_phase(job_dir: Path) -> str | None:
+    """How far the runner got (`wire.PHASE_FILE`): a small plain file, or None."""
+    try:
+        fd = os.open(job_dir / wire.PHASE_FILE, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read(2000).decode("utf-8", errors="replace")
+
+
+def _grader_problem(job: JobResult, job_dir: Path) -> str | None:
+    """Why a job without results failed for the grader's reasons, or None (the notebook's)."""
+    phase = _read_phase(job_dir)
+    tail = " ".join((job.stderr_tail or "").strip().splitlines()[-3:])[:300]
+    if phase is None:
+        return f"the sandbox could not start ({tail or 'no message'})"
+    if phase.startswith("no kernel"):
+        return f"the notebook's kernel could not start ({phase[:300]})"
+    if phase == "started":
+        return f"the grader's runner stopped before the notebook's kernel started ({tail})"
+    return None
+
+
 def _job_problem(job: JobResult, results_found: bool) -> str | None:
     if job.timed_out:
         return "the notebook ran past the time limit for a whole submission and was stopped."
@@ -224,6 +258,10 @@ def grade_one(root: Path, plan: LessonPlan, sub: Submission, *, limits: Limits, 
         except (OSError, ValueError, TypeError):
             results = None
         executed = _read_executed(job_dir / "executed.ipynb")
+        if results is None and not job.timed_out:
+            failure = _grader_problem(job, job_dir)
+            if failure is not None:
+                raise GraderFailure(failure)
         problem = _job_problem(job, results is not None)
         if problem is not None:
             cells = failed_scores(plan, problem, nb)
@@ -357,8 +395,9 @@ def autograde(
         finally:
             with slot_lock:
                 slots.append(slot)
-        with write_lock:  # SQLite and the autograded/ folder: one writer at a time
-            _store(root, plans[sub.lesson], result, executed, sources[sub.lesson])
+        if result.grader_error is None:  # the grader's own failure is nobody's score
+            with write_lock:  # SQLite and the autograded/ folder: one writer at a time
+                _store(root, plans[sub.lesson], result, executed, sources[sub.lesson])
         return result
 
     results: dict[int, SubmissionResult] = {}
@@ -374,15 +413,21 @@ def autograde(
 
 def _grade_safely(root: Path, plan: LessonPlan, sub: Submission, *, limits: Limits, slot: int,
                   unsafe: bool) -> tuple[SubmissionResult, NotebookNode | None]:
-    """Grade one submission in a scratch folder; a grader bug must not stop the batch."""
+    """Grade one submission in a scratch folder; a grader failure must not stop the batch.
+
+    A failure of the grader itself (the sandbox or the kernel could not start, the machine
+    refused a process, a bug) is reported as such and nothing is stored for it: it is not
+    the student's 0.
+    """
     with tempfile.TemporaryDirectory(prefix="backprop-grade-") as scratch:
         try:
             return grade_one(root, plan, sub, limits=limits, slot=slot, unsafe=unsafe,
                              scratch=Path(scratch))
+        except GraderFailure as err:
+            reason = str(err)
         except Exception as err:
             reason = f"internal grader error: {type(err).__name__}: {err}"
-            return SubmissionResult(sub.student, sub.lesson, failed_scores(plan, reason),
-                                    reason), None
+        return SubmissionResult(sub.student, sub.lesson, [], grader_error=reason), None
 
 
 def _store(root: Path, plan: LessonPlan, result: SubmissionResult,
@@ -398,6 +443,8 @@ def _store(root: Path, plan: LessonPlan, result: SubmissionResult,
 
 
 def _status(result: SubmissionResult) -> str:
+    if result.grader_error:
+        return f"NOT GRADED, a problem of the grader, not of the submission: {result.grader_error}"
     status = f"ERROR: {result.error}" if result.error else (
         f"{result.score:g}/{result.max_score:g}")
     by_hand = sum(c.max_score for c in result.cells if c.manual)

@@ -101,15 +101,27 @@ def _autograde(args: argparse.Namespace) -> int:
 
     root = find_course(args.course)
     limits = Limits(cell_timeout=args.cell_timeout, memory_bytes=args.memory_mb * 2**20,
-                    output_bytes=args.output_mb * 2**20)
+                    output_bytes=args.output_mb * 2**20, processes=args.processes)
     results = autograde(root, args.lesson, student=args.student, jobs=args.jobs,
                         unsafe=args.unsafe, limits=limits)
-    failed = [r for r in results if r.error]
-    total = sum(r.score for r in results)
-    print(f"graded {len(results)} submission(s): {total:g} points in all; "
+    broken = [r for r in results if r.grader_error]
+    graded = [r for r in results if not r.grader_error]
+    failed = [r for r in graded if r.error]
+    total = sum(r.score for r in graded)
+    print(f"graded {len(graded)} submission(s): {total:g} points in all; "
           f"{len(failed)} could not be graded automatically"
           + (f" ({', '.join(f'{r.student}/{r.lesson}' for r in failed)})" if failed else "")
           + ". Scores are in the gradebook; next: backprop-course feedback")
+    if broken:
+        print(f"\nNOT GRADED: {len(broken)} submission(s), because the grader failed, not the "
+              "student; nothing was written to the gradebook for them:", file=sys.stderr)
+        for r in broken:
+            print(f"  {r.student}/{r.lesson}: {r.grader_error}", file=sys.stderr)
+        print("Fix the cause on this machine and run autograde again (--student NAME for one). "
+              "If the sandbox or the kernel could not start: check that `bwrap --unshare-user "
+              "--ro-bind / / true` works for you, and that your account is not at its process "
+              "limit (`ulimit -u`); see docs/grading.md, \"Troubleshooting\".", file=sys.stderr)
+        return 3
     return 0
 
 
@@ -210,6 +222,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="address-space limit per process (default: 4096)")
     p.add_argument("--output-mb", type=int, default=2, metavar="MB",
                    help="output kept per notebook; the rest is dropped (default: 2)")
+    p.add_argument("--processes", type=int, default=128, metavar="N",
+                   help="processes (threads count) each job may start, on top of what your "
+                        "account already runs (default: 128)")
     p.set_defaults(run=_autograde)
 
     p = sub.add_parser("feedback", parents=[common],

@@ -40,7 +40,6 @@ import nbformat
 import pytest
 
 from backprop.course import startpage
-
 from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("BACKPROP_CHROMIUM", "/usr/bin/chromium")

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from backprop.course.folders import lesson_ids
-from backprop.course.notebooks import graded_cells, grade_id
+from backprop.course.notebooks import grade_id, graded_cells
 from backprop.grading import REGISTRY
 from tests.conftest import ROOT
 

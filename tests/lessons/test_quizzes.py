@@ -22,7 +22,7 @@ import nbformat
 import pytest
 
 from backprop.course.folders import lesson_ids
-from backprop.course.notebooks import graded_cells, grade_id
+from backprop.course.notebooks import grade_id, graded_cells
 from tests.conftest import ROOT
 
 LESSONS = lesson_ids(ROOT)

@@ -74,7 +74,10 @@ class Limits:
         wall_timeout: Seconds for the whole job; then every process of the job is killed.
         cpu_seconds: RLIMIT_CPU, per process.
         memory_bytes: RLIMIT_AS, per process (numpy and the kernel need about 1-2 GB virtual).
-        processes: RLIMIT_NPROC for the job's own uid (threads count).
+        processes: How many processes (threads count) the job may start. Run as root, the
+            job has a uid of its own, and this is its RLIMIT_NPROC. Run as an ordinary
+            user, the kernel counts every process of the user (a desktop's browser too), so
+            the limit is what the user already runs plus this many.
         file_bytes: RLIMIT_FSIZE: the largest file the job may write.
         output_bytes: Cap on the executed notebook's outputs; the rest is dropped with a note.
     """
@@ -324,29 +327,60 @@ def _bwrap_args(job_dir: Path, course: Path, env: dict[str, str], *, root: bool)
     return args + ["--"]
 
 
-def _rlimits(limits: Limits) -> dict[int, int]:
+def _tasks_of(uid: int) -> int:
+    """How many threads the processes of this (real) uid run: what RLIMIT_NPROC counts."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status", "rb") as f:
+                fields = dict(line.split(b":", 1) for line in f.read().splitlines()
+                              if b":" in line)
+            if int(fields[b"Uid"].split()[0]) == uid:
+                count += int(fields[b"Threads"])
+        except (OSError, KeyError, ValueError, IndexError):  # a process that just ended
+            continue
+    return count
+
+
+def nproc_limit(limits: Limits, *, own_uid: bool) -> int:
+    """The RLIMIT_NPROC that gives the job `limits.processes` processes of its own.
+
+    With a uid of its own (root drops to the slot's uid) that is the number itself. As an
+    ordinary user, the count is the user's: the job gets what the user already runs on top,
+    so that a busy desktop doesn't stop the sandbox from starting (the job's own share is
+    still capped; what the user starts meanwhile comes out of the job's share).
+    """
+    if own_uid or os.geteuid() == 0:
+        return limits.processes
+    return _tasks_of(os.getuid()) + limits.processes
+
+
+def _rlimits(limits: Limits, *, own_uid: bool = True) -> dict[int, int]:
     return {
         resource.RLIMIT_CPU: limits.cpu_seconds,
         resource.RLIMIT_AS: limits.memory_bytes,
-        resource.RLIMIT_NPROC: limits.processes,
+        resource.RLIMIT_NPROC: nproc_limit(limits, own_uid=own_uid),
         resource.RLIMIT_FSIZE: limits.file_bytes,
         resource.RLIMIT_CORE: 0,
     }
 
 
-def _prlimit_prefix(limits: Limits) -> list[str] | None:
+def _prlimit_prefix(limits: Limits, *, own_uid: bool = True) -> list[str] | None:
     """`prlimit --cpu=... --` to set the rlimits at exec: unlike preexec_fn, thread-safe."""
     prlimit = shutil.which("prlimit")
     if prlimit is None:
         return None
     names = {resource.RLIMIT_CPU: "cpu", resource.RLIMIT_AS: "as", resource.RLIMIT_NPROC: "nproc",
              resource.RLIMIT_FSIZE: "fsize", resource.RLIMIT_CORE: "core"}
-    return [prlimit, *(f"--{names[k]}={v}:{v}" for k, v in _rlimits(limits).items()), "--"]
+    return [prlimit, *(f"--{names[k]}={v}:{v}"
+                       for k, v in _rlimits(limits, own_uid=own_uid).items()), "--"]
 
 
-def _limit_setter(limits: Limits) -> Callable[[], None]:
+def _limit_setter(limits: Limits, *, own_uid: bool = True) -> Callable[[], None]:
     """A preexec function that sets the job's rlimits in the child (when prlimit is missing)."""
-    values = _rlimits(limits)
+    values = _rlimits(limits, own_uid=own_uid)
 
     def set_limits() -> None:
         for which, value in values.items():
@@ -382,11 +416,11 @@ def _run(command: list[str], *, env: dict[str, str] | None, cwd: Path, limits: L
          uid: int | None) -> JobResult:
     """Start the command in its own session, wait up to the wall timeout, kill it all after."""
     start = time.monotonic()
-    prefix = _prlimit_prefix(limits)
+    prefix = _prlimit_prefix(limits, own_uid=uid is not None)
     proc = subprocess.Popen(
         [*(prefix or []), *command], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-        preexec_fn=None if prefix else _limit_setter(limits),
+        preexec_fn=None if prefix else _limit_setter(limits, own_uid=uid is not None),
     )
     out, err = _Tail(proc.stdout), _Tail(proc.stderr)
     timed_out = False

@@ -63,6 +63,7 @@ from nbformat import NotebookNode  # noqa: E402
 from backprop.course.sandbox import wire  # noqa: E402
 
 TRUNCATED = "[output truncated by the grader]\n"
+PHASE_FILE = wire.PHASE_FILE
 MAX_RESTARTS = 3  # kernel restarts per job; after that, the remaining cells are skipped
 INPUT_BYTES = 256 * 2**20
 PART_BYTES = 256 * 2**20
@@ -200,7 +201,12 @@ class Job:
             resources={"metadata": {"path": str(self.folder)}},
         )
         self.parts.mkdir(exist_ok=True)
-        await client.start()
+        try:
+            await client.start()
+        except Exception as exc:  # no kernel: the machine's problem, not the notebook's
+            _phase(self.folder, f"no kernel: {type(exc).__name__}: {exc}")
+            raise
+        _phase(self.folder, "kernel")
         try:
             cells = await self._execute(client, nb)
             await client.run_scratch(RELEASE_ERRORS)
@@ -402,13 +408,19 @@ del __bp_quiz
 '''
 
 
+def _phase(folder: Path, text: str) -> None:
+    (folder / PHASE_FILE).write_text(text[:2000], encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the job in the folder given on the command line; 0 when results were written."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m backprop.course.sandbox.runner JOB_DIR", file=sys.stderr)
         return 2
-    asyncio.run(Job(Path(args[0]).resolve()).run())
+    folder = Path(args[0]).resolve()
+    _phase(folder, "started")
+    asyncio.run(Job(folder).run())
     return 0
 
 

@@ -38,7 +38,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_DEPTH", "dump", "load"]
+__all__ = ["MAX_DEPTH", "PHASE_FILE", "dump", "load"]
+
+#: How far a job got, written by the runner before any learner code runs: "started" (the
+#: runner is running in the sandbox), then "kernel" (the notebook's kernel started). A job
+#: that ends without results short of "kernel" failed for the grader's reasons, not the
+#: learner's. (Learner code can overwrite it, but only to make its own submission look
+#: ungraded, never to earn a point.)
+PHASE_FILE = "phase"
 
 MAX_DEPTH = 50
 """The deepest nesting of lists, tuples and dicts that `dump` writes and `load` reads."""
