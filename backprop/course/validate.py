@@ -110,7 +110,10 @@ class Report:
         lesson: The lesson it belongs to, or None if that couldn't be told.
         checks: One result per test cell of the lesson, in notebook order.
         problems: What nbgrader would reject or override (grade_ids, test cells, kernel).
-        errors: Cells other than test cells that raised, as "cell N: ErrorName".
+        errors: Cells other than test cells that raised, as "cell N: ErrorName" (N counted
+            from 1, markdown cells included, as a learner counts them in JupyterLab).
+        notes: What the learner should know but that doesn't stop the hand-in (no course
+            folder to compare the notebook with, say).
     """
 
     notebook: Path
@@ -118,6 +121,7 @@ class Report:
     checks: list[CheckResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -145,6 +149,7 @@ class Report:
         if self.problems:
             lines.append("Problems nbgrader will have with this notebook:")
             lines.extend(f"  - {p}" for p in self.problems)
+        lines.extend(f"Note: {n}" for n in self.notes)
         passed = sum(c.passed for c in self.checks)
         verdict_line = "ready to hand in." if self.ok else "not ready yet."
         lines.append(f"{passed} of {len(self.checks)} checks pass, "
@@ -269,6 +274,9 @@ def _execute(nb: nbformat.NotebookNode, folder: Path, probes: list[GradedCell],
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3", allow_errors=True,
         interrupt_on_timeout=True,
+        # The kernel runs on this machine for this command only: its warning that local TCP
+        # isn't encrypted would only confuse a learner.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         error_on_timeout={"ename": "CellTimeout",
                           "evalue": f"the cell ran longer than {timeout:g} s", "traceback": []},
         resources={"metadata": {"path": str(folder)}},
@@ -285,8 +293,8 @@ def _execute(nb: nbformat.NotebookNode, folder: Path, probes: list[GradedCell],
                 cell = client.execute_cell(nb.cells[i], i)
                 ename = _error_name(cell)
                 # A failing test cell is reported by its probe below; other errors here.
-                if ename and grade_id(cell) not in test_ids:
-                    errors.append(f"cell {i}{_label(cell)}: {ename}")
+                if ename and grade_id(cell) not in test_ids:  # counted from 1, as a learner
+                    errors.append(f"cell {i + 1}{_label(cell)}: {ename}")  # counts them
             for cell in probes:
                 probe = nbformat.v4.new_code_cell(
                     "from backprop.course.validate import kernel_check as __backprop_check\n"
@@ -338,11 +346,16 @@ def validate(
     if not path.is_file():
         raise CourseError(f"no notebook at {path}: give the path of your .ipynb file.")
     try:
-        root = find_course(course or path.resolve().parent)
+        root: Path | None = find_course(course or path.resolve().parent)
     except CourseError:
         if course is not None:
             raise
-        root = find_course()
+        try:
+            root = find_course()
+        except CourseError:  # a learner's copy, on a hub: the package's checks are enough
+            root = None
+    if root is None:
+        return _validate_alone(path, timeout=timeout, log=log)
     report = Report(notebook=path)
     try:
         nb = nbformat.read(path, as_version=4)
@@ -365,6 +378,32 @@ def validate(
     probes = _probes(release)
     log(f"running {path} ({lesson}), {timeout:g} s per cell at most")
     checks, errors = _execute(copy.deepcopy(nb), path.resolve().parent, probes, timeout, log)
+    report.checks.extend(checks)
+    report.errors.extend(errors)
+    return report
+
+
+def _validate_alone(path: Path, *, timeout: float, log: Callable[[str], None]) -> Report:
+    """Validate a notebook with no course folder in sight (a learner's copy on a hub).
+
+    The visible checks need only the package: they are read from the notebook's own test
+    cells. Without the lesson's release, its structure (grade_ids, read-only cells) is not
+    compared; the report says so.
+    """
+    report = Report(notebook=path)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises many kinds for a broken file
+        report.problems.append(f"this is not a notebook nbgrader can read: {exc}".strip())
+        return report
+    stem = path.stem
+    report.lesson = stem if stem[:2].isdigit() and "_" in stem else None
+    report.notes.append("no course folder here (nbgrader_config.py, lessons/): the visible "
+                        "checks ran, but the notebook was not compared with the lesson as "
+                        "released; the grader does that when you hand it in.")
+    log(f"running {path}, {timeout:g} s per cell at most")
+    checks, errors = _execute(copy.deepcopy(nb), path.resolve().parent, _probes(nb), timeout,
+                              log)
     report.checks.extend(checks)
     report.errors.extend(errors)
     return report

@@ -113,3 +113,24 @@ def test_clear_errors(tmp_path):
         validate(tmp_path / "misc" / stray.name, ROOT)
     with pytest.raises(CourseError, match="no course folder"):
         validate(_write(tmp_path, _solved()), tmp_path)
+
+
+@pytest.mark.slow
+def test_a_learners_copy_outside_any_checkout_is_checked_with_the_package_alone(
+        tmp_path, monkeypatch, capfd):
+    """On a hub there is no solutions/ nor lessons/: the visible checks still run."""
+    nb = _solved()
+    _cell(nb, "ex3-mul-backward").source = SWAPPED
+    nb.cells.insert(3, nbformat.v4.new_code_cell("1 / 0"))  # the 4th cell, counted from 1
+    path = tmp_path / f"{LESSON}.ipynb"
+    nbformat.write(nb, path)
+    monkeypatch.chdir(tmp_path)
+    report = validate(path, timeout=60)
+    assert report.lesson == LESSON
+    assert len(report.checks) == 11
+    failed = [c.grade_id for c in report.checks if not c.passed]
+    assert failed == ["ex3-test", "ex5-test"]  # neuron_backward is built on mul_backward
+    assert report.errors == ["cell 4: ZeroDivisionError"]
+    assert report.notes and "not compared with the lesson as released" in report.notes[0]
+    assert "Note: no course folder here" in report.text()
+    assert "Kernel is running over TCP" not in capfd.readouterr().err
