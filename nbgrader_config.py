@@ -21,9 +21,8 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Course-local working files (all git-ignored): the default exchange is not writable.
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
 c.Exchange.root = os.path.join(root, "exchange")
-# Made here, so that formgrader on a fresh clone doesn't warn "exchange directory does not
-# exist" (the folder is git-ignored: it holds a class's hand-ins).
-os.makedirs(c.Exchange.root, exist_ok=True)
+# exchange/ is in the repository (empty but for its .gitkeep), so that formgrader on a fresh
+# clone doesn't warn "exchange directory does not exist"; what a class hands in is git-ignored.
 # The course secret the grader's hidden cases are drawn from: by default grading-secret.txt
 # beside the gradebook, created by the first `backprop-course autograde` (git-ignored). Keep
 # it with the gradebook's backups; point to another file with:

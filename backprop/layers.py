@@ -1,11 +1,11 @@
-"""Layers as forward/backward pairs, in the style of CS231n (lesson 3).
+"""Layers as forward/backward pairs, in the style of CS231n (lessons 3 and 4).
 
 `*_forward(...) -> (out, cache)` computes the layer and keeps what its backward pass
 needs; `*_backward(dout, cache)` returns the gradient of the loss with respect to every
 input, in the order of the forward's arguments. Sandwich layers only chain pairs, and
 their cache nests the caches of the pairs they chain.
 
-Shapes: N samples, D input features, H outputs.
+Shapes: N samples, D input features, H outputs (H hidden units inside a residual block).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ __all__ = [
     "affine_relu_forward",
     "affine_sigmoid_backward",
     "affine_sigmoid_forward",
+    "residual_backward",
+    "residual_forward",
     "sum_to_shape",
 ]
 
@@ -212,3 +214,73 @@ def affine_sigmoid_backward(
     """
     fc_cache, sig_cache = cache
     return affine_backward(sigmoid_backward(dout, sig_cache), fc_cache)
+
+
+ResidualCache = tuple[AffineCache, np.ndarray, AffineCache]
+
+
+def residual_forward(
+    x: np.ndarray, W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray
+) -> tuple[np.ndarray, ResidualCache]:
+    """A residual block: out = x + F(x), with F(x) = relu(x @ W1 + b1) @ W2 + b2.
+
+    Introduced in lesson 4 (ReLU vs sigmoid), from lesson 3's pieces: affine, ReLU,
+    affine, and the skip connection that adds the block's input to F's output. F must
+    give back its input's width, so W2 maps the H hidden units back to D.
+
+    Args:
+        x: Inputs of shape (N, D).
+        W1: Shape (D, H).
+        b1: Shape (H,).
+        W2: Shape (H, D).
+        b2: Shape (D,).
+
+    Returns:
+        out: Shape (N, D).
+        cache: `(fc1_cache, relu_cache, fc2_cache)`: `(x, W1, b1)`, the ReLU's input
+            `a = x @ W1 + b1` of shape (N, H), and `(h, W2, b2)` with `h = relu(a)`.
+
+    Raises:
+        TypeError: If an argument is not a float array.
+        ValueError: If the shapes don't fit together, or F's output is not x's shape.
+    """
+    x = as_array(x, "x", 2, "(N, D)")
+    W2 = as_array(W2, "W2", 2, "(H, D)")
+    if W2.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"W2 has shape {W2.shape} but x has shape {x.shape}: the skip connection adds x "
+            f"to F(x), so W2 must map back to x's D = {x.shape[1]} features, shape "
+            f"(H, {x.shape[1]})."
+        )
+    a, fc1_cache = affine_forward(x, W1, b1)
+    h, relu_cache = relu_forward(a)
+    f, fc2_cache = affine_forward(h, W2, b2)
+    return x + f, (fc1_cache, relu_cache, fc2_cache)
+
+
+def residual_backward(dout: np.ndarray, cache: ResidualCache) -> tuple[np.ndarray, ...]:
+    """Backward pass of the residual block out = x + F(x).
+
+    Introduced in lesson 4. The addition copies dout to both of its inputs (lesson 1's
+    add gate): down the skip path to x unchanged, and into F, whose backward pass is
+    lesson 3's affine, ReLU, affine in reverse. x receives both, so they add up.
+
+    Args:
+        dout: Upstream gradient dL/dout, shape (N, D).
+        cache: `(fc1_cache, relu_cache, fc2_cache)` from residual_forward.
+
+    Returns:
+        dx: Shape (N, D): dout (the skip path) plus the gradient through F.
+        dW1: Shape (D, H).
+        db1: Shape (H,).
+        dW2: Shape (H, D).
+        db2: Shape (D,).
+
+    Raises:
+        TypeError: If dout is not a float array.
+        ValueError: If dout's shape is not the block's output shape.
+    """
+    fc1_cache, relu_cache, fc2_cache = cache
+    dh, dW2, db2 = affine_backward(dout, fc2_cache)
+    dx_f, dW1, db1 = affine_backward(relu_backward(dh, relu_cache), fc1_cache)
+    return dx_f + dout, dW1, db1, dW2, db2

@@ -1,8 +1,9 @@
 """Update rules for gradient descent, behind one interface, and learning-rate schedules.
 
 `sgd` is introduced in lesson 2 (one step) and used from lesson 3; lesson 5 adds
-`sgd_momentum`, `nesterov`, the "going further" rules `rmsprop` and `adam`, and the
-schedules.
+`sgd_momentum`, `nesterov`, `adam` (with its bias correction), `rmsprop` ("going
+further"), decoupled weight decay (the `weight_decay` config entry), `clip_by_norm` and
+the schedules.
 
 Every rule has the signature
 
@@ -28,6 +29,19 @@ function serves every parameter and a run can be paused and resumed.
 | `rmsprop` | learning_rate (1e-3), decay_rate (0.99), epsilon (1e-8) | cache |
 | `adam` | learning_rate (1e-3), beta1 (0.9), beta2 (0.999), epsilon (1e-8) | m, v, t |
 
+"momentum" is the momentum coefficient β of `sgd_momentum` and `nesterov` (lesson 6's
+batch norm has a different β, a shift parameter); Adam's two averaging coefficients are
+"beta1" and "beta2".
+
+**Decoupled weight decay** (lesson 5). `sgd`, `sgd_momentum`, `nesterov` and `adam` also
+read an optional "weight_decay" λ >= 0 (absent or 0: none; it is not filled in as a
+default). The step then also shrinks the weight directly, w ← w − learning_rate · λ · w,
+outside the gradient, the velocity and Adam's averages (Loshchilov and Hutter's AdamW,
+SGDW). This is not the same as L2 regularisation, which adds λ · w to dw: under `sgd`
+the two coincide; under momentum the L2 term is amplified by the velocity, about
+1/(1 − β) times; under `adam` it is divided by each weight's √v̂, so weights with large
+gradients are barely regularised. Lesson 5 measures it.
+
 A schedule has the signature
 
     schedule(epoch, lr0, **params) -> learning_rate
@@ -48,6 +62,7 @@ from backprop._checks import as_float, no_nan, same_shape, scalar_arg
 __all__ = [
     "SCHEDULES",
     "adam",
+    "clip_by_norm",
     "constant",
     "exponential_decay",
     "nesterov",
@@ -86,6 +101,17 @@ _RANGES = (("momentum", 0.0, 1.0), ("decay_rate", 0.0, 1.0), ("beta1", 0.0, 1.0)
            ("beta2", 0.0, 1.0), ("epsilon", 0.0, 1.0))
 
 
+def _decay(next_w: np.ndarray, w: np.ndarray, config: Config) -> np.ndarray:
+    """Apply decoupled weight decay, if config holds a "weight_decay" λ > 0 (lesson 5)."""
+    if "weight_decay" not in config:
+        return next_w
+    lam = config["weight_decay"] = scalar_arg(
+        config["weight_decay"], "config['weight_decay']", "a number >= 0",
+        lambda v: 0 <= v < np.inf, "Try 1e-4 to 1e-2; 0 turns it off.")
+    # The shrink is taken from the weight before the step: w ← w − lr·(step + λ·w).
+    return next_w - config["learning_rate"] * lam * w if lam else next_w
+
+
 def _state(config: Config, key: str, w: np.ndarray) -> np.ndarray:
     """The state array `key` of config, zeros of w's shape on the first step."""
     state = config.get(key)
@@ -107,7 +133,8 @@ def sgd(w: np.ndarray, dw: np.ndarray, config: Config | None = None) -> tuple[np
     Args:
         w: A parameter, any shape.
         dw: dL/dw, the same shape as w.
-        config: "learning_rate" (default 1e-2).
+        config: "learning_rate" (default 1e-2); optionally "weight_decay" (see the
+            module docstring).
 
     Returns:
         next_w: The updated parameter, a new array of w's shape.
@@ -119,7 +146,7 @@ def sgd(w: np.ndarray, dw: np.ndarray, config: Config | None = None) -> tuple[np
     """
     config = _start(w, dw, config, {"learning_rate": 1e-2})
     # Step against the gradient: it points uphill, and we want the loss to go down.
-    return w - config["learning_rate"] * dw, config
+    return _decay(w - config["learning_rate"] * dw, w, config), config
 
 
 def sgd_momentum(
@@ -135,8 +162,9 @@ def sgd_momentum(
     Args:
         w: A parameter, any shape.
         dw: dL/dw, the same shape as w.
-        config: "learning_rate" (default 1e-2), "momentum" β in [0, 1) (default 0.9) and
-            the state "velocity" (w's shape; zeros on the first step).
+        config: "learning_rate" (default 1e-2), "momentum" β in [0, 1) (default 0.9),
+            optionally "weight_decay" (decoupled), and the state "velocity" (w's shape;
+            zeros on the first step).
 
     Returns:
         next_w: The updated parameter, a new array of w's shape.
@@ -157,7 +185,7 @@ def sgd_momentum(
     v = _state(config, "velocity", w)
     v = config["momentum"] * v - config["learning_rate"] * dw
     config["velocity"] = v  # the state must survive until the next call
-    return w + v, config
+    return _decay(w + v, w, config), config
 
 
 def nesterov(
@@ -172,8 +200,9 @@ def nesterov(
     Args:
         w: A parameter, any shape.
         dw: dL/dw, the same shape as w.
-        config: "learning_rate" (default 1e-2), "momentum" β in [0, 1) (default 0.9) and
-            the state "velocity" (w's shape; zeros on the first step).
+        config: "learning_rate" (default 1e-2), "momentum" β in [0, 1) (default 0.9),
+            optionally "weight_decay" (decoupled), and the state "velocity" (w's shape;
+            zeros on the first step).
 
     Returns:
         next_w: The updated parameter, a new array of w's shape.
@@ -190,7 +219,7 @@ def nesterov(
     config["velocity"] = v
     # Undo the look-ahead of the last step and make the next one: a correction that
     # arrives one step earlier than plain momentum's.
-    return w - beta * v_prev + (1 + beta) * v, config
+    return _decay(w - beta * v_prev + (1 + beta) * v, w, config), config
 
 
 def rmsprop(
@@ -229,16 +258,18 @@ def adam(
 ) -> tuple[np.ndarray, Config]:
     """Adam: momentum on the gradient plus RMSProp's per-weight scale, bias-corrected.
 
-    Introduced in lesson 5 ("going further"). With t counting steps from 1:
+    Introduced in lesson 5 (Kingma and Ba, 2015). With t counting steps from 1:
     m ← β1·m + (1 − β1)·dw, v ← β2·v + (1 − β2)·dw², m̂ = m/(1 − β1^t),
     v̂ = v/(1 − β2^t), w ← w − lr·m̂/(√v̂ + ε). The corrections undo the pull toward the
-    zeros m and v start from.
+    zeros m and v start from: E[m_t] = (1 − β1^t)·E[dw]. With "weight_decay" λ this is
+    AdamW: w ← w − lr·(m̂/(√v̂ + ε) + λ·w).
 
     Args:
         w: A parameter, any shape.
         dw: dL/dw, the same shape as w.
         config: "learning_rate" (default 1e-3), "beta1" (0.9), "beta2" (0.999), "epsilon"
-            (1e-8) and the state "m", "v" (w's shape) and "t" (the step count).
+            (1e-8), optionally "weight_decay" λ (decoupled, AdamW), and the state "m",
+            "v" (w's shape) and "t" (the number of steps taken, 0 before the first).
 
     Returns:
         next_w: The updated parameter, a new array of w's shape.
@@ -257,7 +288,52 @@ def adam(
     config["m"], config["v"], config["t"] = m, v, t
     m_hat = m / (1 - b1**t)
     v_hat = v / (1 - b2**t)
-    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+    step = config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"])
+    return _decay(w - step, w, config), config
+
+
+def clip_by_norm(
+    grads: dict[str, np.ndarray], max_norm: float
+) -> tuple[dict[str, np.ndarray], float]:
+    """Scale all gradients together so that their global norm is at most max_norm.
+
+    Introduced in lesson 5. The global norm is the length of every parameter's gradient
+    laid end to end, sqrt(sum over parameters of sum(g**2)). When it exceeds max_norm,
+    every gradient is multiplied by the same factor max_norm / norm, which keeps the
+    step's direction and caps its length; otherwise the gradients are returned unchanged.
+    Apply it between backpropagation and the update rule.
+
+    Args:
+        grads: Parameter name -> gradient array (any shapes), as `MLP.loss` returns.
+        max_norm: The largest global norm allowed, > 0.
+
+    Returns:
+        clipped: A new dict with new arrays, the same keys and shapes; `grads` is left as
+            it was.
+        norm: The global norm before clipping, a float (worth logging: spikes show
+            when clipping acts).
+
+    Raises:
+        TypeError: If grads is not a dict of float arrays.
+        ValueError: If max_norm is not a positive number, or a gradient holds NaN.
+
+    Example:
+        >>> clipped, norm = clip_by_norm({"W": np.array([3.0]), "b": np.array([4.0])}, 1.0)
+        >>> print(norm, clipped["W"], clipped["b"])
+        5.0 [0.6] [0.8]
+    """
+    if not isinstance(grads, dict):
+        raise TypeError(f"grads must be a dict of name -> gradient array, got "
+                        f"{type(grads).__name__}; e.g. the grads of "
+                        "`loss, grads = net.loss(X, y)`.")
+    max_norm = scalar_arg(max_norm, "max_norm", "a positive number", lambda v: 0 < v < np.inf,
+                          "Try 1.0 to 10.0.")
+    for name, g in grads.items():
+        as_float(g, f"grads[{name!r}]")
+        no_nan(g, f"grads[{name!r}]")
+    norm = float(np.sqrt(sum(float(np.sum(np.square(g))) for g in grads.values())))
+    scale = max_norm / norm if norm > max_norm else 1.0
+    return {name: np.asarray(g, dtype=np.float64) * scale for name, g in grads.items()}, norm
 
 
 # Learning-rate schedules ------------------------------------------------------------

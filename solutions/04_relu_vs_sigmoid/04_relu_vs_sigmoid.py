@@ -15,7 +15,9 @@
 # do depends on two choices that have nothing to do with the backpropagation algorithm itself: the **activation
 # function** and the **initial weights**.
 #
-# This lesson measures all of it on a 10-layer network and the digits, and shows where each effect comes from.
+# This lesson measures all of it on a network of $K = 10$ layers and the digits, and shows where each effect
+# comes from. ($K$ counts the layers; $L$ stays the loss.) It ends with the architecture that deep networks use to
+# get around the problem: the **residual block**, whose backward pass you derive.
 #
 # **By the end you will be able to**
 # - compare sigmoid, tanh, ReLU and leaky ReLU and their derivatives, and write the backward pass of the leaky
@@ -28,9 +30,11 @@
 # - count **dead ReLUs**, and say how leaky ReLU helps;
 # - derive **Xavier** and **He** initialisation from a variance argument, and write He initialisation yourself;
 # - tell initialisation (a choice made before training) apart from backpropagation (which computes gradients for
-#   whatever weights it is given).
+#   whatever weights it is given);
+# - derive the backward pass of a **residual block** $x + F(x)$, and measure how its skip path keeps the
+#   gradient of a deep sigmoid network alive.
 #
-# **Time needed:** about 60 minutes (in a workshop, plan a 60-minute slot). One short part is marked *Going
+# **Time needed:** about 75 minutes (in a workshop, plan a 75-minute slot). One short part is marked *Going
 # further (optional)*: nothing later depends on it.
 #
 # **Prerequisites:** lessons 1–3: the chain rule, the `(out, cache)` / `backward(dout, cache)` convention, the
@@ -41,8 +45,8 @@
 # **How this notebook works.** Run the cells from top to bottom (Shift+Enter). Each exercise is a function whose
 # body says `raise NotImplementedError()`: replace that line with your code, run the cell, then run the test cell
 # right below it. A test prints a ✓ line when your function is right; otherwise it tells you what looks wrong and
-# what to try. When the notebook is graded, the same checks run again with more inputs. There are 5 exercises
-# (10 points) and 7 short questions at the end (7 points): 17 points in all. Under each test cell,
+# what to try. When the notebook is graded, the same checks run again with more inputs. There are 6 exercises
+# (13 points) and 8 short questions at the end (8 points): 21 points in all. Under each test cell,
 # `hints(...)` shows up to three folded hints, from a nudge to the full formula: open one level at a time,
 # only when you are stuck.
 
@@ -63,6 +67,8 @@ from backprop.activations import (
 from backprop.data import load_digits, standardize, train_test_split
 from backprop.gradcheck import grad_check
 from backprop.grading import check, hints
+from backprop.layers import affine_backward, affine_forward, residual_forward
+from backprop.losses import softmax_cross_entropy
 from backprop.models import MLP
 from backprop.plots import plot_activation_distributions, plot_gradient_norms
 from backprop.quiz import check_choice, check_number, check_shape, self_check
@@ -84,7 +90,7 @@ rng = np.random.default_rng(0)
 # | sigmoid | $\sigma(x) = \dfrac{1}{1 + e^{-x}}$, in $(0, 1)$ | $\sigma(x)\,(1 - \sigma(x))$ | $\tfrac14$, at $x = 0$ |
 # | tanh | $\tanh(x)$, in $(-1, 1)$ | $1 - \tanh^2(x)$ | $1$, at $x = 0$ |
 # | ReLU | $\max(0, x)$ | $1$ for $x > 0$, $0$ for $x \le 0$ | $1$ |
-# | leaky ReLU | $x$ for $x > 0$, $\alpha x$ for $x \le 0$ | $1$ for $x > 0$, $\alpha$ for $x \le 0$ | $1$ |
+# | leaky ReLU | $x$ for $x > 0$, $\alpha x$ for $x \le 0$ | yours to derive: exercise 1 | $1$ |
 #
 # Two things to notice, both central to this lesson:
 #
@@ -95,7 +101,7 @@ rng = np.random.default_rng(0)
 #   saturates just the same.
 # - The ReLU's slope is exactly 1 for every positive input, however large, and exactly 0 for every negative one.
 #   It never saturates on the positive side; on the negative side it passes no gradient at all. The **leaky
-#   ReLU** keeps a small slope $\alpha$ (e.g. 0.01 or 0.1) there instead of 0.
+#   ReLU** lets a small multiple $\alpha x$ of a negative input through (e.g. $\alpha$ = 0.01 or 0.1) instead of 0.
 #
 # **Worked example.** The next cell evaluates all four with the package's forward and backward functions, and
 # gets each slope as the backward pass of an upstream gradient of 1: `backward(np.ones_like(x), cache)` is $1
@@ -122,11 +128,12 @@ for name, (out, slope) in curves.items():
 # Write the backward pass of the leaky ReLU. Its forward pass, `backprop.activations.leaky_relu_forward(x,
 # alpha)`, caches the pair `cache = (x, alpha)`: the input and the slope for negative inputs.
 #
-# - `dx` has the shape of `dout`: `dout` where `x > 0`, and `alpha * dout` where `x <= 0`.
-# - **At the kink**, $x = 0$ exactly, use the slope **alpha**, as lesson 3 used 0 for the plain ReLU: only
-#   `x > 0`, strictly, gets the slope 1. The check includes inputs that are exactly 0.
+# - `dout` and `x` have any shape, the same one; return `dx`, of that shape too.
+# - **Derive it first:** the forward pass is $x$ for $x > 0$ and $\alpha x$ for $x \le 0$. What is its slope on
+#   each side, and what does the chain rule do with the upstream gradient?
+# - **At the kink**, $x = 0$ exactly, use the slope of the left side, $x \le 0$, as lesson 3 used 0 for the
+#   plain ReLU: only `x > 0`, strictly, counts as the right side. The check includes inputs that are exactly 0.
 # - **Trap:** take `alpha` from the cache. The check uses values such as 0.1 and 0.2, not only 0.01.
-# - **Trap:** the local derivative is the slope (1 or `alpha`), not the forward output; and it multiplies `dout`.
 #
 # `np.where(condition, a, b)` picks `a` where the condition holds and `b` elsewhere.
 
@@ -159,6 +166,10 @@ check("leaky_relu_backward", leaky_relu_backward, hidden=True)
 hints("leaky_relu_backward")
 
 # %% [markdown]
+# **What you derived.** The slope is 1 where $x > 0$ and $\alpha$ where $x \le 0$, and the chain rule
+# multiplies it by the upstream gradient, entry by entry: `dx = dout * np.where(x > 0, 1.0, alpha)`, that is
+# `dout` on the right side and `alpha * dout` on the left.
+#
 # A gradient check of your function against central differences, away from the kink (where a difference
 # quotient straddles the corner and means nothing), then all four functions and their slopes side by side. The
 # leaky ReLU uses $\alpha = 0.1$ here, so that its slope on the left is visible.
@@ -187,21 +198,32 @@ ax_f.legend()
 ax_d.legend()
 plt.show()
 
-
 # %% [markdown]
 # ## 2. Why a non-linearity at all?
 #
-# Take away the activation and a layer is only affine, $h = xW + b$. Two of them in a row give
+# Take away the activation and a layer is only affine, $h = xW + b$. The claim of this section: two of them in a
+# row are again **one** affine layer, and so, by induction, **any stack of affine layers is one affine layer**:
+# its decision boundaries are straight (hyperplanes), however deep it is. That is exactly what failed on XOR in
+# lesson 2. The non-linearity between the layers is what lets depth buy anything; its *slope*, we will see, is
+# what decides whether the gradient survives the trip back.
 #
-# $$ (xW_1 + b_1)\,W_2 + b_2 \;=\; x\,\underbrace{W_1 W_2}_{W} \;+\; \underbrace{b_1 W_2 + b_2}_{b}, $$
+# **Worked example, on a different pair of layers.** An affine layer $h = xW + b$, shape $(N, H)$, followed by a
+# *scaling* layer that multiplies column $k$ by its own factor $s_k$ (lesson 3's worked example): $\text{out} =
+# h \odot s$. Entry by entry, $\text{out}_{nk} = \big(\sum_d x_{nd} W_{dk} + b_k\big)\, s_k = \sum_d x_{nd}
+# (W_{dk} s_k) + b_k s_k$. Group the terms that multiply $x$ and those that don't: this is one affine layer with
+# weights `W * s` (column $k$ of $W$ scaled by $s_k$) and bias `b * s`. The next cell checks it on random numbers.
+
+# %% [markdown]
 #
-# again one affine layer. By induction, **any stack of affine layers is one affine layer**: its decision
-# boundaries are straight (hyperplanes), however deep it is. That is exactly what failed on XOR in lesson 2.
-# The non-linearity between the layers is what lets depth buy anything; its *slope*, we will see, is what decides
-# whether the gradient survives the trip back.
-#
-# Note where $b_1$ ends up: it is added *before* the second layer, so it is multiplied by $W_2$ like everything
-# else that enters that layer.
+
+# %%
+rng_sc = np.random.default_rng(4)  # its own generator, so that the rest of the notebook draws as before
+x_sc, W_sc, b_sc = rng_sc.normal(size=(5, 3)), rng_sc.normal(size=(3, 4)), rng_sc.normal(size=4)
+s_sc = rng_sc.normal(size=4)
+two_steps = (x_sc @ W_sc + b_sc) * s_sc
+one_layer_sc = x_sc @ (W_sc * s_sc) + b_sc * s_sc
+print(f"affine then scaling vs one affine layer: largest difference {np.max(np.abs(two_steps - one_layer_sc)):.1e}")
+
 
 # %% [markdown]
 # ### Exercise 2 · `collapse_linear` (2 points)
@@ -210,7 +232,10 @@ plt.show()
 # the two layers `x @ W1 + b1` then `@ W2 + b2`. Shapes: `W1` $(D, H)$, `b1` $(H,)$, `W2` $(H, C)$, `b2` $(C,)$;
 # `W` is $(D, C)$ and `b` is $(C,)$.
 #
-# - **Trap:** the order of the product. `x` meets `W1` first.
+# **Derive it on paper first**, as in the worked example: write what the two layers compute for one sample, a
+# row $x$, and group the terms.
+#
+# - **Trap:** the order of a matrix product matters. `x` meets `W1` first.
 # - **Trap:** `b1` doesn't simply add to `b2`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-collapse-linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -245,6 +270,13 @@ check("collapse_linear", collapse_linear, hidden=True)
 hints("collapse_linear")
 
 # %% [markdown]
+# **What you derived.**
+#
+# $$ (xW_1 + b_1)\,W_2 + b_2 \;=\; x\,\underbrace{W_1 W_2}_{W} \;+\; \underbrace{b_1 W_2 + b_2}_{b}. $$
+#
+# Note where $b_1$ ends up: it is added *before* the second layer, so it is multiplied by $W_2$ like everything
+# else that enters that layer.
+#
 # Now the numerical proof, with your function. Three layers of a 64 → 32 → 16 → 10 network without activations
 # collapse, two at a time, into one 64 → 10 layer, and both give the same scores on 100 random inputs, up to
 # rounding. Put a ReLU between the layers and no single affine layer does: the collapsed one is then far off.
@@ -276,12 +308,13 @@ print(f"three layers with ReLUs vs one: largest difference {np.max(np.abs(deep_r
 # ## 3. Vanishing gradients
 #
 # Now a deep network: 10 affine layers, 64 inputs (the 8×8 digits, pixels divided by 16 so they lie in
-# $[0, 1]$), nine hidden layers of 64 units and 10 scores, `MLP([64] + [64] * 9 + [10], ...)`. Every weight
+# $[0, 1]$), nine hidden layers of 64 units and 10 scores, `MLP([64] + [64] * 9 + [10], ...)`: $K = 10$
+# layers. Every weight
 # matrix $W_i$ gets its own gradient $dW_i$; we measure its size with the (Frobenius) **norm**
 #
 # $$ \lVert dW_i \rVert = \sqrt{\textstyle\sum_{j,k} (dW_i)_{jk}^2}, $$
 #
-# one number per layer, for layers $i = 1$ (next to the input) to $L = 10$ (next to the loss). It is about how
+# one number per layer, for layers $i = 1$ (next to the input) to $K = 10$ (next to the loss). It is about how
 # far one step of gradient descent moves that layer.
 #
 # **Why the sigmoid's gradients shrink.** Call $a_l$ the input of layer $l$'s activation and $h_l = f(a_l)$ its
@@ -304,26 +337,25 @@ print(f"three layers with ReLUs vs one: largest difference {np.max(np.abs(deep_r
 # ### Exercise 3 · `weight_gradient_norms` (2 points)
 #
 # Write `weight_gradient_norms(grads)`: given the gradient dict that `MLP.loss` returns (keys `"W1"`, `"b1"`, …,
-# `"WL"`, `"bL"`), return the norms $\lVert dW_1\rVert, \dots, \lVert dW_L\rVert$ as an array of shape $(L,)$,
+# `"WK"`, `"bK"`), return the norms $\lVert dW_1\rVert, \dots, \lVert dW_K\rVert$ as an array of shape $(K,)$,
 # **layer 1 first**.
 #
-# - Count the layers: $L$ is the number of keys that start with `"W"`.
+# - Count the layers: $K$ is the number of keys that start with `"W"`.
 # - Measure the weight gradients only, not the biases. `np.linalg.norm(A)` of a matrix is the Frobenius norm
-#   above; so is `np.sqrt(np.sum(A ** 2))`.
+#   above.
 # - **Trap:** don't rely on the dict's order. The backward pass fills `grads` from the last layer back, so its
 #   keys come as `W10, b10, W9, …`, and the check also hands you dicts in other orders. And `sorted(grads)` puts
-#   `"W10"` before `"W2"`: sorting strings is not sorting numbers. Build each key from its layer number,
-#   `f"W{i}"`.
+#   `"W10"` before `"W2"`: sorting strings is not sorting numbers.
 
 # %% nbgrader={"grade": false, "grade_id": "ex3-weight-gradient-norms", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def weight_gradient_norms(grads):
     """The norm of every layer's weight gradient, layer 1 (next to the input) first.
 
     Args:
-        grads: A dict with keys "W1", "b1", ..., "WL", "bL" (in any order), as MLP.loss returns.
+        grads: A dict with keys "W1", "b1", ..., "WK", "bK" (in any order), as MLP.loss returns.
 
     Returns:
-        norms: Shape (L,); norms[i - 1] = the Frobenius norm of grads["Wi"].
+        norms: Shape (K,); norms[i - 1] = the Frobenius norm of layer i's weight gradient.
     """
     ### BEGIN SOLUTION
     num_layers = sum(1 for key in grads if key.startswith("W"))
@@ -370,13 +402,16 @@ for label, norms in norms_good.items():
 sig = norms_good["sigmoid, Xavier"]
 print(f"\nsigmoid: layer 1 / layer 10 = {sig[0] / sig[-1]:.1e}; from one layer to the one below, the norm "
       f"shrinks by a factor of {np.min(sig[1:] / sig[:-1]):.1f} to {np.max(sig[1:] / sig[:-1]):.1f}")
+# A guard for the course's own tests: the text below says "a few millionths".
+assert 1e-6 < sig[0] / sig[-1] < 1e-5
 
 plot_gradient_norms(norms_good, title="10 layers, at initialisation: gradient norm per layer")
 plt.show()
 
 # %% [markdown]
 # The sigmoid line falls by a factor of about 4 per layer toward the input, as the slope bound predicted, until
-# layer 1's gradient is about a millionth of layer 10's: the first layers would barely move in training, while
+# layer 1's gradient is a few millionths of layer 10's (the printed ratio, about $2 \cdot 10^{-6}$, close to the
+# $4^{-9} \approx 4 \cdot 10^{-6}$ predicted above): the first layers would barely move in training, while
 # the last ones do all the learning. The tanh and ReLU lines stay level: each varies by less than a factor of 2.5
 # across all ten layers.
 #
@@ -442,8 +477,8 @@ plt.show()
 #
 # **Why is the ReLU line level, if every factor is above 1?** Because $dW_l = h_{l-1}^\top\, \partial L/\partial
 # a_l$ has two parts. The activation $h_{l-1}$ has been multiplied on the way *forward* by $l - 1$ factors of
-# about 5.7; the backward signal $\partial L/\partial a_l$ on the way *back* by $L - l$ of them. Every layer gets
-# $L - 1 = 9$ factors in all, and $5.7^9 \approx 6 \cdot 10^6$: level, and huge. The sigmoid's outputs, in
+# about 5.7; the backward signal $\partial L/\partial a_l$ on the way *back* by $K - l$ of them. Every layer gets
+# $K - 1 = 9$ factors in all, and $5.7^9 \approx 6 \cdot 10^6$: level, and huge. The sigmoid's outputs, in
 # $(0, 1)$, can't grow forward, so there only the backward factors show, and the line slopes. The same
 # bookkeeping explains a line that is level but tiny: factors below 1, forward and back (you can make one in the
 # widget of section 6).
@@ -509,9 +544,8 @@ print("ReLU, He: std per layer:", np.round([h.std() for h in hidden["ReLU, He: a
 #
 # - **Trap:** a live unit outputs 0 for many samples; that's what ReLUs do. It is dead only if its whole
 #   column is exactly 0: a unit that is positive for a single sample, however slightly, still learns from it.
-# - **Trap:** units are columns. Reduce over the samples, `axis=0`.
-# - `np.all(A, axis=0)` is True for the columns where every entry of the boolean array `A` is True; the mean of a
-#   boolean array is the fraction of its True entries.
+# - **Trap:** units are columns, samples are rows.
+# - NumPy's reductions (`np.sum`, `np.mean`, `np.all`, `np.any`) take an `axis` argument: the axis they remove.
 
 # %% nbgrader={"grade": false, "grade_id": "ex4-dead-relu-fraction", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def dead_relu_fraction(H):
@@ -521,7 +555,7 @@ def dead_relu_fraction(H):
         H: ReLU outputs of shape (N, units): one row per sample, one column per unit; all >= 0.
 
     Returns:
-        fraction: A float in [0, 1], the number of all-zero columns divided by H.shape[1].
+        fraction: A float in [0, 1], the fraction of the units that are dead.
     """
     ### BEGIN SOLUTION
     dead = np.all(H == 0, axis=0)  # one True/False per unit
@@ -540,6 +574,9 @@ check("dead_relu_fraction", dead_relu_fraction, hidden=True)
 hints("dead_relu_fraction")
 
 # %% [markdown]
+# **What you wrote**, in one line: `np.mean(np.all(H == 0, axis=0))`. `np.all(..., axis=0)` removes the
+# samples' axis and leaves one True/False per unit; the mean of the booleans is the fraction of dead units.
+#
 # Now an experiment with your function. We take lesson 3's digits set-up (standardised pixels) with two hidden
 # layers of 64 ReLUs, and train it for **one epoch at a learning rate of 1.5**, far too large (lesson 3 used 0.2).
 # Then we count the dead units of each hidden layer on the training set, and check that the weights into the dead
@@ -635,14 +672,9 @@ plt.show()
 #   1/n_\text{out}$. **Xavier** (Glorot) initialisation takes the compromise
 #   $$ v = \frac{2}{n_\text{in} + n_\text{out}}. $$
 # - **ReLU**: $a_\text{prev}$ is symmetric around 0 and the ReLU zeroes its negative half, so $\mathbb{E}[h^2] =
-#   \tfrac12 \operatorname{Var}(a_\text{prev})$. To make up for that half, **He** initialisation doubles the
-#   variance:
-#   $$ v = \frac{2}{n_\text{in}}, \qquad \text{standard deviation } \sqrt{2 / n_\text{in}}. $$
-#
-# For our 64-unit layers that is a standard deviation of $\sqrt{2/64} \approx 0.18$. With $s = 1$ instead, the
-# variance is multiplied by $n v / 2 = 64 \cdot 1 / 2 = 32$ per ReLU layer (a factor $\sqrt{32} \approx 5.7$ in
-# size): the explosion of section 4. With $s = 0.01$ it is multiplied by $64 \cdot 10^{-4} / 2 = 0.0032$ (a factor
-# of about 0.06 in size): the collapse of section 4's optional part.
+#   \tfrac12 \operatorname{Var}(a_\text{prev})$. **He** initialisation chooses the $v$ that makes up for that
+#   half, so that $\operatorname{Var}(a) = \operatorname{Var}(a_\text{prev})$ again. Which $v$ is it? That is
+#   exercise 5: derive it on paper from the equation above before you write the code.
 #
 # **Initialisation is not part of backpropagation.** A common mix-up is to think of choosing the starting weights
 # as a step of backprop. It isn't: the initial weights are chosen once, *before* training starts; backpropagation
@@ -655,12 +687,13 @@ plt.show()
 # ### Exercise 5 · `he_init` (2 points)
 #
 # Write `he_init(fan_in, fan_out, rng)`, which returns a weight matrix of shape `(fan_in, fan_out)` with
-# independent normal entries of mean 0 and standard deviation $\sqrt{2/\text{fan\_in}}$.
+# independent normal entries of mean 0 and He's variance $v$, the one you derived from the ReLU bullet above
+# ($n$ = fan_in).
 #
-# - Draw **all the weights in one call, from the `rng` you are given**: `rng.normal(0.0, std, size=(fan_in,
-#   fan_out))` (or, the same numbers, `std * rng.standard_normal((fan_in, fan_out))`). The check gives your
-#   function a seeded generator and compares the numbers one by one, so drawing from `np.random`, drawing
-#   twice, or drawing in another shape gives other numbers.
+# - Draw **all the weights in one call, from the `rng` you are given**, in the shape `(fan_in, fan_out)`
+#   (`rng.normal` or `rng.standard_normal`; see `help(rng.normal)`). The check gives your function a seeded
+#   generator and compares the numbers one by one, so drawing from `np.random`, drawing twice, or drawing in
+#   another shape gives other numbers.
 # - **Trap:** `rng.normal` takes the standard deviation, not the variance.
 # - **Trap:** fan_in is the first size, the number of inputs added up in each unit.
 
@@ -674,7 +707,7 @@ def he_init(fan_in, fan_out, rng):
         rng: A np.random.Generator; draw from it, in one call.
 
     Returns:
-        W: Shape (fan_in, fan_out), normal entries with mean 0 and standard deviation sqrt(2 / fan_in).
+        W: Shape (fan_in, fan_out), normal entries with mean 0 and He's variance (section 6).
     """
     ### BEGIN SOLUTION
     std = np.sqrt(2.0 / fan_in)
@@ -693,6 +726,17 @@ check("he_init", he_init, hidden=True)
 hints("he_init")
 
 # %% [markdown]
+# **What you derived.** $\operatorname{Var}(a) = n\, v\, \tfrac12 \operatorname{Var}(a_\text{prev})$ equals
+# $\operatorname{Var}(a_\text{prev})$ when $n v / 2 = 1$:
+#
+# $$ v = \frac{2}{n_\text{in}}, \qquad \text{standard deviation } \sqrt{2 / n_\text{in}}, $$
+#
+# LeCun's $1/n_\text{in}$ doubled, and in code `rng.normal(0.0, np.sqrt(2 / fan_in), size=(fan_in, fan_out))`.
+# For our 64-unit layers that is a standard deviation of $\sqrt{2/64} \approx 0.18$. With $s = 1$ instead, the
+# variance is multiplied by $n v / 2 = 64 \cdot 1 / 2 = 32$ per ReLU layer (a factor $\sqrt{32} \approx 5.7$ in
+# size): the explosion of section 4. With $s = 0.01$ it is multiplied by $64 \cdot 10^{-4} / 2 = 0.0032$ (a factor
+# of about 0.06 in size): the collapse of section 4's optional part.
+#
 # Your `he_init` at work: a forward pass through 20 ReLU layers of width 256, from standardised inputs, with
 # weights from your function and, for contrast, from LeCun's $\sqrt{1/n}$ (He without the factor 2) and from a
 # fixed std of 0.1. Printed is the root mean square of each layer's output, the quantity the variance argument
@@ -783,6 +827,7 @@ activation_pg = playground("spirals", activation="sigmoid", learning_rate=0.3, m
                            functions={"leaky_relu_backward": leaky_relu_backward})
 activation_pg
 
+
 # %% [markdown]
 # ### The other cures, in brief
 #
@@ -792,22 +837,188 @@ activation_pg
 # - **Normalisation layers** (batch normalisation, layer normalisation) rescale the activations to mean 0 and
 #   variance 1 (then apply a learned scale and shift) *at every step*, whatever the weights are doing. They are
 #   the topic of lesson 6.
-# - **Residual connections** compute $h_{l+1} = h_l + F(h_l)$ instead of $F(h_l)$. The backward pass of an
-#   addition passes the gradient through unchanged (lesson 1's add gate), so the gradient gets a direct path
-#   around every layer, $\partial h_{l+1}/\partial h_l = I + \partial F/\partial h_l$: multiplied out over all
-#   the layers, the gradient at the bottom contains the one at the top, passed back unchanged, however small the
-#   factors through the $F$'s are. This is how networks with hundreds of layers are trained.
+# - **Residual connections** change the architecture itself, so that even the sigmoid network of section 3
+#   keeps its gradients: section 7, next.
 #
 # Together with ReLU-like activations and a good initialisation, these are the standard remedies for vanishing
 # and exploding gradients. None of them changes backpropagation: they change the network it runs on.
 
 # %% [markdown]
-# ## 7. Check your understanding
+# ## 7. Residual connections: a path around every layer
 #
-# Seven questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
+# A **residual block** adds its input to what its layers compute:
+#
+# $$ \text{out} = x + F(x), \qquad F(x) = \text{relu}(x W_1 + b_1)\, W_2 + b_2, $$
+#
+# lesson 3's pieces (affine, ReLU, affine) with one new line, the **skip connection** that adds $x$. $F$ must give
+# back its input's width, so `x` is $(N, D)$, `W1` $(D, H)$, `b1` $(H,)$, `W2` $(H, D)$, `b2` $(D,)$, and `out` is
+# $(N, D)$ like `x`. A deep network stacks such blocks; each block's layers only have to learn a *correction*
+# $F$ to what passes through. The package's `residual_forward(x, W1, b1, W2, b2)` computes the block, in the
+# `(out, cache)` convention:
+#
+# | | forward | shape | in the cache |
+# |---|---|---|---|
+# | 1 | $a = xW_1 + b_1$ | $(N, H)$ | `fc1_cache = (x, W1, b1)` |
+# | 2 | $h = \text{relu}(a)$ | $(N, H)$ | `a` |
+# | 3 | $f = hW_2 + b_2$ | $(N, D)$ | `fc2_cache = (h, W2, b2)` |
+# | 4 | $\text{out} = x + f$ | $(N, D)$ | |
+#
+# and `cache = (fc1_cache, a, fc2_cache)`.
+#
+# **Worked example, on a scalar function.** $y = x + x^2$ uses $x$ twice: once directly, once through the
+# square. Lesson 1's rule for a value used in several places adds the two contributions: $dy/dx = 1 + 2x$, each
+# use with its own local derivative. At $x = 3$ that is 7, and a central difference agrees:
+
+# %%
+def y_of(x):
+    return x + x**2
+
+
+x0, eps = 3.0, 1e-5
+print(f"(y(3 + eps) - y(3 - eps)) / (2 eps) = {(y_of(x0 + eps) - y_of(x0 - eps)) / (2 * eps):.6f}, "
+      f"1 + 2x = {1 + 2 * x0}")
+
+
+# %% [markdown]
+# ### Exercise 6 · `residual_backward` (3 points)
+#
+# Write `residual_backward(dout, cache)`: given `dout` $= \partial L/\partial\,\text{out}$, shape $(N, D)$, and
+# the `cache` of `residual_forward` above, return `(dx, dW1, db1, dW2, db2)`, in that order, each with the shape
+# of its variable.
+#
+# **Derive it on paper first:** add a backward column to the table, from row 4 up to row 1. Which gradient comes
+# in at each row, and which go out? Row 4 is new; rows 3 to 1 are lesson 3's layers, whose backward passes you
+# may write in NumPy or take from the package: `affine_backward(dout, cache)` and `relu_backward(dout, x)` are
+# imported in the setup cell. And count the places where $x$ is used.
+#
+# - **Trap:** the check uses $D = H$, so a transpose in the wrong place, or a mask taken from the wrong tensor,
+#   gives wrong numbers rather than a shape error.
+
+# %% nbgrader={"grade": false, "grade_id": "ex6-residual-backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def residual_backward(dout, cache):
+    """Backward pass of the residual block out = x + F(x), F(x) = relu(x @ W1 + b1) @ W2 + b2.
+
+    Args:
+        dout: Upstream gradient dL/dout, shape (N, D).
+        cache: (fc1_cache, a, fc2_cache) from residual_forward: fc1_cache = (x, W1, b1) with x (N, D),
+            W1 (D, H), b1 (H,); a (N, H), the ReLU's input; fc2_cache = (h, W2, b2) with h (N, H),
+            W2 (H, D), b2 (D,).
+
+    Returns:
+        dx: dL/dx, (N, D).
+        dW1: dL/dW1, (D, H).
+        db1: dL/db1, (H,).
+        dW2: dL/dW2, (H, D).
+        db2: dL/db2, (D,).
+    """
+    ### BEGIN SOLUTION
+    fc1_cache, a, fc2_cache = cache
+    dh, dW2, db2 = affine_backward(dout, fc2_cache)  # row 3: dout reaches F unchanged through the +
+    da = relu_backward(dh, a)  # row 2
+    dx_F, dW1, db1 = affine_backward(da, fc1_cache)  # row 1: F's share of dx
+    dx = dx_F + dout  # row 4: x is used twice, through F and around it
+    return dx, dW1, db1, dW2, db2
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex6-test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that residual_backward returns (dx, dW1, db1, dW2, db2)."""
+check("residual_backward", residual_backward)
+### BEGIN HIDDEN TESTS
+check("residual_backward", residual_backward, hidden=True)
+### END HIDDEN TESTS
+
+# %%
+hints("residual_backward")
+
+# %% [markdown]
+# **What you derived.** The addition of row 4 hands `dout` unchanged to both its inputs (lesson 1's add gate):
+# to $f$, where lesson 3's backward pass takes it through $F$, and to $x$ directly. $x$ was used twice, so
+# its gradient is the sum, `dx = dx_F + dout`:
+#
+# $$ \frac{\partial L}{\partial x} = \texttt{dout} + \Big(\big(\texttt{dout}\, W_2^{\top}\big) \odot [a > 0]\Big)
+#    W_1^{\top}, \qquad \text{that is} \qquad \frac{\partial\, \text{out}}{\partial x} = I +
+#    \frac{\partial F}{\partial x}. $$
+#
+# The $I$ is the point. Through a plain layer, the gradient is multiplied by that layer's factor; through a
+# residual block it is multiplied by $I$ *plus* that factor, so however small the factors through the $F$'s
+# are, the gradient at the bottom of a stack of blocks still contains the one at the top, passed back
+# unchanged. A gradient check of your function, with sizes that all differ ($N = 4$, $D = 3$, $H = 5$):
+
+# %% tags=["raises-exception"]
+x_rb = rng.normal(size=(4, 3))
+params_rb = {"W1": rng.normal(size=(3, 5)), "b1": rng.normal(size=5), "W2": rng.normal(size=(5, 3)),
+             "b2": rng.normal(size=3)}
+dout_rb = rng.normal(size=(4, 3))
+_, cache_rb = residual_forward(x_rb, **params_rb)
+grads_rb = dict(zip(["x", "W1", "b1", "W2", "b2"], residual_backward(dout_rb, cache_rb)))
+print(grad_check(lambda x, W1, b1, W2, b2: residual_forward(x, W1, b1, W2, b2)[0],
+                 {"x": x_rb, **params_rb}, grads_rb, dout=dout_rb))
+
+
+# %% [markdown]
+# ### Measured: the 10-layer sigmoid network, with and without skip connections
+#
+# Back to section 3's network, $K = 10$ sigmoid layers with Xavier's initialisation, the same weights and the
+# same 256 digits. We give its eight middle layers a skip connection, $h_l = h_{l-1} + \sigma(h_{l-1} W_l +
+# b_l)$ for $l = 2, \dots, 9$: a residual block whose $F$ is a single sigmoid layer (layer 1 reads the pixels and
+# layer 10 makes the scores; they stay plain). The backward pass is the one you just derived, with this $F$: at
+# every block the incoming gradient goes down the skip path unchanged, plus its share through $F$. The cell
+# writes both networks' forward and backward passes from the package's pieces and measures them with **your**
+# `weight_gradient_norms`.
+
+# %% tags=["raises-exception"]
+def deep_sigmoid_norms(params, skip):
+    """Per-layer gradient norms of the 10-layer sigmoid network; skip=True adds x to layers 2 .. 9."""
+    K = len(deep_sizes) - 1
+    h, caches = X_deep, []
+    for i in range(1, K):
+        a, fc_cache = affine_forward(h, params[f"W{i}"], params[f"b{i}"])
+        f, sig_cache = sigmoid_forward(a)
+        caches.append((fc_cache, sig_cache))
+        h = h + f if (skip and i > 1) else f
+    scores, fc_last = affine_forward(h, params[f"W{K}"], params[f"b{K}"])
+    _, dscores = softmax_cross_entropy(scores, y_deep)
+    grads = {}
+    dh, grads[f"W{K}"], grads[f"b{K}"] = affine_backward(dscores, fc_last)
+    for i in range(K - 1, 0, -1):
+        fc_cache, sig_cache = caches[i - 1]
+        dh_F, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(sigmoid_backward(dh, sig_cache), fc_cache)
+        dh = dh_F + dh if (skip and i > 1) else dh_F  # the skip path: dh passes on unchanged
+    return weight_gradient_norms(grads)
+
+
+sigmoid_params = MLP(deep_sizes, "sigmoid", init="xavier", seed=0).params
+norms_skip = {"sigmoid, plain": deep_sigmoid_norms(sigmoid_params, skip=False),
+              "sigmoid, skip connections": deep_sigmoid_norms(sigmoid_params, skip=True)}
+print("layer:                    " + " ".join(f"{i:>8d}" for i in range(1, 11)))
+for label, norms in norms_skip.items():
+    print(f"{label:26s}" + " ".join(f"{v:8.2g}" for v in norms))
+plain, skipped = norms_skip["sigmoid, plain"], norms_skip["sigmoid, skip connections"]
+print(f"\nlayer 1 / layer 10: plain {plain[0] / plain[-1]:.1e}, with skips {skipped[0] / skipped[-1]:.1e}; "
+      f"layer 1 / layer 9: plain {plain[0] / plain[-2]:.1e}, with skips {skipped[0] / skipped[-2]:.1e}")
+# A guard for the course's own tests: the plain network is section 3's, and the skips keep layer 1 alive.
+assert np.allclose(plain, norms_good["sigmoid, Xavier"]) and skipped[0] / skipped[-2] > 0.1
+
+plot_gradient_norms(norms_skip, title="10 sigmoid layers, at initialisation: with and without skip connections")
+plt.show()
+
+# %% [markdown]
+# Same weights, same activation, same data: without skips, layer 1's gradient is a few millionths of layer
+# 10's; with them, the nine lower layers all get gradients of the same order (layer 1's is about a fifth of
+# layer 9's), and layer 1's is more than half a million times larger than before. Layer 10 stands out in the
+# skip network because its input, the sum of eight blocks' outputs, is larger: the skip connections let the
+# forward signal grow too, which is one reason real residual networks pair them with normalisation (lesson 6).
+# Nothing about backpropagation changed; the network gave the gradient a path that no factor of $\tfrac14$
+# can close. This is how networks with hundreds of layers are trained.
+
+# %% [markdown]
+# ## 8. Check your understanding
+#
+# Eight questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
 # `raise NotImplementedError()` with your answer: for questions 1 to 5 a single letter in quotes, e.g.
-# `q1 = "a"`; for question 6 a number (no quotes), e.g. `q6 = 0.5`; for question 7 a shape, a tuple of sizes,
-# e.g. `q7 = (3, 4)`. The test under each answer only checks its form (one of the options, a number, a shape);
+# `q1 = "a"`; for questions 6 and 8 a number (no quotes), e.g. `q6 = 0.5`; for question 7 a shape, a tuple of
+# sizes, e.g. `q7 = (3, 4)`. The test under each answer only checks its form (one of the options, a number, a shape);
 # whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
@@ -837,7 +1048,7 @@ check_choice("q1", q1, answer="b", reread="section 2, 'Why a non-linearity at al
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Question 2.** In a 10-layer sigmoid network, the first layer's weight gradient is about a millionth of the
+# **Question 2.** In a 10-layer sigmoid network, the first layer's weight gradient is a few millionths of the
 # last layer's. What is the main reason?
 #
 # a) Rounding errors pile up in the backward pass, one per layer, until the small gradients are lost in them.
@@ -884,7 +1095,7 @@ q3 = "a"
 """Check that q3 is one of the options."""
 check_choice("q3", q3)
 ### BEGIN HIDDEN TESTS
-check_choice("q3", q3, answer="a", reread="section 6, 'The other cures, in brief', and sections 3 and 4")
+check_choice("q3", q3, answer="a", reread="section 6, 'The other cures, in brief', section 7, and sections 3 and 4")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -984,7 +1195,27 @@ check_shape("q7", q7, answer=(64, 50), reread="lesson 3, section 2: dW = X.T @ d
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 8. Summary
+# **Question 8.** A residual block computes $\text{out} = x + F(x)$ with $F(x) = \text{relu}(xW_1 + b_1)\,W_2 +
+# b_2$, as in section 7. For one sample, every hidden unit of $F$ is off (each ReLU input is negative), and the
+# upstream gradient of its output is $\texttt{dout} = (0.5,\ -2.0,\ 1.5)$. What is the second entry of `dx` for
+# that sample? Answer with a number, within ±0.01.
+
+# %% nbgrader={"grade": false, "grade_id": "q8-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number, e.g. q8 = 0.5.
+q8 = None
+### BEGIN SOLUTION
+q8 = -2.0
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q8-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q8 is a number."""
+check_number("q8", q8)
+### BEGIN HIDDEN TESTS
+check_number("q8", q8, answer=-2.0, atol=0.01, reread="section 7: with every ReLU off, F passes no gradient back, and the skip path passes dout on unchanged")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 9. Summary
 #
 # - Without a non-linearity, any stack of affine layers is **one affine layer**: $W = W_1W_2$, $b = b_1W_2 + b_2$.
 # - On its way back to the input, the gradient is multiplied, once per layer, by a weight matrix and by the
@@ -999,7 +1230,11 @@ check_shape("q7", q7, answer=(64, 50), reread="lesson 3, section 2: dW = X.T @ d
 # - **Xavier** ($v = 2/(n_\text{in} + n_\text{out})$, for tanh) and **He** ($v = 2/n_\text{in}$, for ReLU) keep the
 #   variance of the signal steady from layer to layer. Initialisation is a choice made before training, separate
 #   from backpropagation, which computes exact gradients for whatever weights it is given.
-# - Normalisation layers and residual connections are the other standard cures.
+# - A **residual block** $x + F(x)$ gives the gradient a path around its layers: the addition passes `dout`
+#   to $x$ unchanged, so `dx` is `dout` plus $F$'s share, $\partial\,\text{out}/\partial x = I + \partial
+#   F/\partial x$. In our 10-layer sigmoid network, skip connections lifted layer 1's gradient from a few
+#   millionths of layer 10's to a few hundredths.
+# - Normalisation layers (lesson 6) are the other standard cure.
 #
 # ## What comes next
 #

@@ -7,12 +7,12 @@
 # ---
 
 # %% [markdown]
-# # Lesson 5 · Mini-batches, momentum and learning-rate schedules
+# # Lesson 5 · Mini-batches, momentum, Adam, weight decay and clipping
 #
 # Backpropagation computes the gradient: how the loss changes with every weight. What we *do* with that gradient
 # is a separate decision, made by the **optimiser**, and it matters as much as the gradient itself. Since lesson 2
 # our optimiser has been the simplest one, $w \leftarrow w - \eta\cdot\nabla L$, with $\eta$ the learning rate.
-# This lesson asks three questions about it, and answers each with a measurement:
+# This lesson asks five questions about it, and answers each with a measurement:
 #
 # - **How much data per step?** The whole training set (full batch), one example (stochastic), or a few dozen
 #   (mini-batch)?
@@ -20,6 +20,10 @@
 #   narrow valley into a straight run.
 # - **Should the step size change during training?** A learning rate that shrinks lets noisy mini-batch training
 #   settle at the bottom, instead of jittering around it.
+# - **Should every weight get the same step?** Adam scales each weight's step by its own gradients' size, and
+#   corrects for the zeros its averages start from.
+# - **What keeps one huge gradient from wrecking a run?** Weight decay keeps the weights small, and clipping
+#   caps the length of a step.
 #
 # None of this changes backpropagation: the gradients are computed exactly as in lesson 3. Mini-batches and
 # momentum are two techniques commonly combined with backpropagation to make training faster and steadier.
@@ -27,16 +31,21 @@
 # **By the end you will be able to**
 # - cut a shuffled training set into mini-batches, and compare full-batch, mini-batch and stochastic gradient
 #   descent by their loss per epoch and their time per epoch;
-# - derive momentum as an exponentially weighted sum of past gradients, with an effective step of
-#   $\eta/(1-\beta)$, and code its update;
-# - explain Nesterov momentum and the reformulation that uses the gradient at the stored point;
+# - derive momentum's one-step update from its definition as an exponentially weighted sum of past gradients,
+#   and its effective step of $\eta/(1-\beta)$;
+# - derive Nesterov momentum's update for the stored look-ahead point;
 # - write step decay for every step of a run, and measure how a decaying learning rate lowers the noise floor of
 #   mini-batch training;
 # - say where plain gradient descent stops on a surface with a local minimum and a saddle point, and what
 #   momentum changes;
-# - measure that momentum reaches an accuracy target on the digits in fewer epochs.
+# - measure that momentum reaches an accuracy target on the digits in fewer epochs;
+# - derive Adam's bias correction and code Adam;
+# - measure that decoupled weight decay and L2 regularisation agree under plain SGD, differ by a rescaling under
+#   momentum, and differ in kind under Adam;
+# - clip gradients by their global norm, and rescue a deep network's run that diverges without it.
 #
-# **Time needed:** about 60 minutes. The last section, *Going further (optional)*, can be skipped.
+# **Time needed:** about 90 minutes, 75 without the parts marked *(optional)*: sections 5 and 6, and "Watch it"
+# in section 7.
 #
 # **Prerequisites:** lessons 2 and 3: gradient descent and the learning rate, mini-batches, the `MLP` and the
 # `Trainer`. NumPy: `rng.permutation`, slicing, `np.repeat`.
@@ -44,8 +53,8 @@
 # **How this notebook works.** Run the cells from top to bottom (Shift+Enter). Each exercise is a function whose
 # body says `raise NotImplementedError()`: replace that line with your code, run the cell, then run the test cell
 # right below it. A test prints a ✓ line when your function is right; otherwise it tells you what looks wrong and
-# what to try. When the notebook is graded, the same checks run again with more inputs. There are 4 exercises
-# (11 points) and 7 short questions at the end (7 points): 18 points in all. Under each test cell,
+# what to try. When the notebook is graded, the same checks run again with more inputs. There are 6 exercises
+# (16 points) and 9 short questions at the end (9 points): 25 points in all. Under each test cell,
 # `hints(...)` shows up to three folded hints, from a nudge to the full formula: open one level at a time,
 # only when you are stuck.
 
@@ -222,20 +231,21 @@ plt.show()
 #
 # Plain gradient descent forgets: each step depends only on the gradient where it stands. Picture a ball rolling
 # down a valley instead. It builds up speed while the slope keeps pointing the same way, and its inertia
-# smooths out bumps. **Momentum** gives the optimiser such a velocity $v$, which starts at 0:
-#
-# $$v_t = \beta\, v_{t-1} - \eta\cdot g_t, \qquad w_t = w_{t-1} + v_t,$$
-#
-# where $g_t = \nabla L(w_{t-1})$ is this step's gradient and $\beta \in [0, 1)$ (the "momentum", usually 0.9)
-# says how much of the old velocity survives each step. With $\beta = 0$ it is plain gradient descent.
-#
-# **Unroll the recursion** to see what $v$ is. With $v_0 = 0$,
+# smooths out bumps. **Momentum** gives the optimiser such a velocity $v_t$: each step moves by it,
+# $w_t = w_{t-1} + v_t$, and the velocity is an **exponentially weighted sum of all past gradient steps**, the
+# most recent counting most:
 #
 # $$v_t = -\eta\,\big(g_t + \beta\, g_{t-1} + \beta^2 g_{t-2} + \dots + \beta^{t-1} g_1\big)
-#       = -\eta\sum_{k=0}^{t-1} \beta^k\, g_{t-k}:$$
+#       = -\eta\sum_{k=0}^{t-1} \beta^k\, g_{t-k},$$
 #
-# an **exponentially weighted sum of all past gradients**, the most recent counting most. A gradient from $k$
-# steps ago still counts with weight $\beta^k$; for $\beta = 0.9$ the weights halve about every 7 steps.
+# where $g_t = \nabla L(w_{t-1})$ is this step's gradient, $\eta$ the learning rate, and $\beta \in [0, 1)$, the
+# **momentum coefficient** (`config["momentum"]`, usually 0.9), says how fast old gradients fade. (This $\beta$ is
+# momentum's. Lesson 6's batch norm has a $\beta$ of its own, a shift parameter; Adam, in section 8, calls its two
+# coefficients $\beta_1$ and $\beta_2$.) With $\beta = 0$ it is plain gradient descent. A gradient from $k$ steps
+# ago still counts with weight $\beta^k$; for $\beta = 0.9$ the weights halve about every 7 steps.
+#
+# Kept as a list of past gradients, the sum would cost more memory at every step. Exercise 2 asks for the
+# update that needs only the last velocity and this step's gradient.
 #
 # - **Where the gradient keeps its direction** ($g_t = g$ every step), the sum is a geometric series:
 #   $v_t \to -\eta\, g\,(1 + \beta + \beta^2 + \dots) = -\dfrac{\eta}{1-\beta}\, g$. The **effective
@@ -246,8 +256,9 @@ plt.show()
 # So momentum speeds up along directions where the gradients agree from step to step, and damps directions where
 # they oscillate: exactly what a narrow valley needs.
 #
-# **Worked example.** $\eta = 0.1$, $\beta = 0.9$, and a constant gradient $g = 1$: $v_1 = -0.1$,
-# $v_2 = 0.9 \cdot (-0.1) - 0.1 = -0.19$, $v_3 = -0.271$, and so on toward $-0.1/(1 - 0.9) = -1$.
+# **Worked example.** $\eta = 0.1$, $\beta = 0.9$, and a constant gradient $g = 1$, from the sum:
+# $v_1 = -0.1$, $v_2 = -0.1\,(1 + 0.9) = -0.19$, $v_3 = -0.1\,(1 + 0.9 + 0.81) = -0.271$, and so on: a geometric
+# series whose limit is $-0.1/(1 - 0.9) = -1$.
 #
 # **The interface.** Every update rule in `backprop.optim` has the signature `update(w, dw, config) -> (next_w,
 # config)`. `config` holds the hyperparameters (`"learning_rate"`, `"momentum"`) and the rule's **state**, here
@@ -257,22 +268,25 @@ plt.show()
 # %% [markdown]
 # ### Exercise 2 · `sgd_momentum` (3 points)
 #
-# Write `sgd_momentum(w, dw, config)`:
+# Write `sgd_momentum(w, dw, config)`, one step of momentum that keeps nothing between calls but the latest
+# velocity (no list of past gradients):
 #
-# 1. read the old velocity, `config.get("velocity", np.zeros_like(w))` (there is none on the first step);
-# 2. compute the new one, $v = \beta v - \eta\cdot dw$, with $\beta$ = `config["momentum"]` and $\eta$ =
-#    `config["learning_rate"]`;
-# 3. store it, `config["velocity"] = v`, and return `(w + v, config)`.
+# 1. **on paper first:** write $v_t$ and $v_{t-1}$ as the sums above, one under the other, and find $v_t$ from
+#    $v_{t-1}$ and $g_t$ alone. Test it on the worked example: from $v_2 = -0.19$ and $g_3 = 1$ it must give
+#    $v_3 = -0.271$;
+# 2. read the old velocity, `config.get("velocity", np.zeros_like(w))` (on the first step the sum is empty);
+# 3. compute the new one with $\beta$ = `config["momentum"]` and $\eta$ = `config["learning_rate"]`, store it in
+#    `config["velocity"]`, and return `(next_w, config)` with $w_t = w_{t-1} + v_t$.
 #
 # The check calls your function with configs that already hold a velocity, and compares the config you return,
 # so the velocity must be kept there.
 #
-# - **Trap:** don't change `w` in place (`w += v`): return a new array. (Changing `config` is expected.)
-# - **Trap:** update the velocity *before* the step, and step with the new velocity.
-# - **Trap:** the learning rate is inside $v$ already; the step is `w + v`, not `w + lr * v`.
-# - **Convention:** other courses and libraries write $v = \beta v + \eta\cdot dw$, $w = w - v$, or keep $\eta$
-#   out of $v$ (PyTorch). This course's velocity is the step itself, $v = \beta v - \eta\cdot dw$,
-#   $w = w + v$: other code (and the check) reads `config["velocity"]` that way.
+# - **Trap:** don't change `w` in place (`w += ...`): return a new array. (Changing `config` is expected.)
+# - **Trap:** step with the *new* velocity, the one that includes this step's gradient.
+# - **Trap:** the learning rate is inside the velocity already (look at the sum): don't multiply by it again.
+# - **Convention:** other courses and libraries store the velocity with the opposite sign, or keep $\eta$ out of
+#   it (PyTorch). This course's velocity is the step itself, the sum above with its $-\eta$, added to $w$: other
+#   code (and the check) reads `config["velocity"]` that way.
 
 # %% nbgrader={"grade": false, "grade_id": "ex2-sgd-momentum", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def sgd_momentum(w, dw, config):
@@ -285,7 +299,8 @@ def sgd_momentum(w, dw, config):
             (w's shape).
 
     Returns:
-        next_w: w + v, a new array, where v = β·velocity − learning_rate·dw.
+        next_w: w + v, a new array, where v is the new velocity (section 2's weighted sum,
+            this step's gradient included).
         config: The same dict, with config["velocity"] = v.
     """
     ### BEGIN SOLUTION
@@ -307,6 +322,10 @@ check("sgd_momentum", sgd_momentum, hidden=True)
 hints("sgd_momentum")
 
 # %% [markdown]
+# **The one-step update.** Every term of $v_{t-1}$ reappears in $v_t$ with one more factor $\beta$, and $v_t$
+# has one new term, this step's: $v_t = \beta\, v_{t-1} - \eta\cdot g_t$. One array per parameter, whatever the
+# number of steps.
+#
 # The effective step, measured with your function: feed it the same gradient $g = 1$ for 60 steps, with
 # $\eta = 0.1$. The velocity should settle at $-\eta/(1-\beta)$ for every $\beta$.
 
@@ -384,38 +403,32 @@ self_check(
 # If the velocity is about to overshoot (carry $w$ past the bottom), the gradient at the look-ahead point already
 # points back, and the correction comes one step earlier.
 #
-# **The reformulation.** Backpropagation gives the gradient where the parameters are, not at a look-ahead point.
-# The trick (Bengio et al., 2012, "Advances in optimizing recurrent networks"; the CS231n notes use it too) is to
-# *store the look-ahead point itself*:
-# call it $\tilde w = w + \beta v$. Then the gradient we need is simply the gradient at the stored point,
-# `dw` $= \nabla L(\tilde w_{t-1})$, and
+# **Storing the look-ahead point.** Backpropagation gives the gradient where the parameters are, not at a
+# look-ahead point. The trick (Bengio et al., 2012, "Advances in optimizing recurrent networks"; the CS231n notes
+# use it too) is to *store the look-ahead point itself* as the parameter: call it $\tilde w = w + \beta v$. Then
+# the gradient we need is simply the gradient at the stored point, `dw` $= \nabla L(\tilde w_{t-1})$, and the new
+# velocity is built from it exactly as for momentum, $v_\text{new} = \beta\, v_\text{prev} - \eta\cdot dw$.
+# What is left is to move the stored point, from $\tilde w_{t-1}$ to $\tilde w_t = w_t + \beta v_t$: exercise 3.
 #
-# $$\tilde w_t = w_t + \beta v_t = (w_{t-1} + v_t) + \beta v_t = (\tilde w_{t-1} - \beta v_{t-1}) + (1+\beta)\, v_t.$$
-#
-# So, with `w` now meaning the stored point:
-#
-# $$v_{\text{new}} = \beta\, v_{\text{prev}} - \eta\cdot dw, \qquad
-#   w \leftarrow w - \beta\, v_{\text{prev}} + (1 + \beta)\, v_{\text{new}}.$$
-#
-# Read it as: take back the last look-ahead ($-\beta v_\text{prev}$), make this step ($v_\text{new}$) and the next
-# look-ahead ($\beta v_\text{new}$). Expanding $v_\text{new}$ gives another common form of the same update,
-# $w \leftarrow w + \beta v_{\text{new}} - \eta\cdot dw$. When training ends, the stored point is the
-# look-ahead point, which differs from $w$ by $\beta v$: a velocity near zero at convergence makes the two agree.
-#
-# **Worked example.** $\beta = 0.9$, $\eta = 0.1$, $v_\text{prev} = -0.5$, $dw = 2$, $w = 1$:
-# $v_\text{new} = -0.45 - 0.2 = -0.65$ and $w \leftarrow 1 + 0.45 - 1.235 = 0.215$; plain momentum would give
-# $1 - 0.65 = 0.35$.
+# **Worked example (numbers to test your update on).** $\beta = 0.9$, $\eta = 0.1$, $v_\text{prev} = -0.5$,
+# $dw = 2$ and a stored point $\tilde w = 1$: $v_\text{new} = -0.45 - 0.2 = -0.65$, the real position is
+# $\tilde w - \beta v_\text{prev} = 1.45$, and the next stored point comes out at $0.215$. Plain momentum, from
+# $w = 1$, would go to $1 - 0.65 = 0.35$.
 
 # %% [markdown]
 # ### Exercise 3 · `nesterov` (3 points)
 #
-# Write `nesterov(w, dw, config)`, with the same interface as `sgd_momentum`: read `v_prev` (zeros on the first
-# step), compute `v_new` $= \beta v_\text{prev} - \eta\cdot dw$, store `config["velocity"] = v_new`, and
-# return `(w - β·v_prev + (1 + β)·v_new, config)`.
+# Write `nesterov(w, dw, config)`, with the same interface as `sgd_momentum`; `w` is the stored look-ahead
+# point $\tilde w_{t-1}$ and `dw` the gradient there. Read `v_prev` (zeros on the first step), compute `v_new`,
+# store `config["velocity"] = v_new`, and return `(next_w, config)`, where `next_w` is the next stored point
+# $\tilde w_t$.
+#
+# **On paper first:** write the real position $w_{t-1}$ in terms of $\tilde w_{t-1}$ and $v_\text{prev}$, move
+# it by $v_\text{new}$, then add the next look-ahead. Collect the terms, and test the result on the worked example
+# (0.215).
 #
 # - **Trap:** keep `v_prev` before you overwrite `config["velocity"]`: with `v_new` in both places the update
 #   collapses into plain momentum.
-# - **Trap:** the factor is $(1 + \beta)$ on the new velocity, and the old look-ahead is *subtracted*.
 
 # %% nbgrader={"grade": false, "grade_id": "ex3-nesterov", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def nesterov(w, dw, config):
@@ -427,8 +440,8 @@ def nesterov(w, dw, config):
         config: A dict with "learning_rate", "momentum" (β) and, after the first step, "velocity".
 
     Returns:
-        next_w: w − β·v_prev + (1 + β)·v_new, a new array, where v_new = β·v_prev − learning_rate·dw.
-        config: The same dict, with config["velocity"] = v_new.
+        next_w: The next stored (look-ahead) point, a new array of w's shape.
+        config: The same dict, with config["velocity"] = v_new, the new velocity.
     """
     ### BEGIN SOLUTION
     beta = config["momentum"]
@@ -450,6 +463,16 @@ check("nesterov", nesterov, hidden=True)
 hints("nesterov")
 
 # %% [markdown]
+# **The update.** $\tilde w_t = w_t + \beta v_t = (w_{t-1} + v_t) + \beta v_t
+# = (\tilde w_{t-1} - \beta v_{t-1}) + (1+\beta)\, v_t$. So, with `w` meaning the stored point,
+#
+# $$w \leftarrow w - \beta\, v_{\text{prev}} + (1 + \beta)\, v_{\text{new}}:$$
+#
+# take back the last look-ahead ($-\beta v_\text{prev}$), make this step ($v_\text{new}$) and the next
+# look-ahead ($\beta v_\text{new}$). Expanding $v_\text{new}$ gives another common form of the same update,
+# $w \leftarrow w + \beta v_{\text{new}} - \eta\cdot dw$. When training ends, the stored point is the
+# look-ahead point, which differs from $w$ by $\beta v$: a velocity near zero at convergence makes the two agree.
+#
 # The narrow valley again, with a large $\beta = 0.9$ for both rules and learning rate 0.05, 100 steps from
 # $(-10, 1)$. With that much momentum, plain momentum overshoots the minimum at $x = 0$ far to the right before
 # it turns back; Nesterov's look-ahead brakes earlier.
@@ -472,8 +495,8 @@ plt.show()
 # improving at a **noise floor**, whose height grows with the learning rate. A **schedule** starts with a large
 # rate, to make fast progress early, and lowers it later, to settle. Two common ones, with epochs counted from 0:
 #
-# - **step decay**: multiply the rate by `drop` every `every` epochs, $\eta_e = \eta_0 \cdot
-#   \text{drop}^{\lfloor e / \text{every} \rfloor}$;
+# - **step decay**: hold the rate for `every` epochs, then multiply it by `drop`, hold it again for `every`
+#   epochs, and so on;
 # - **exponential decay**: multiply it by `decay` every epoch, $\eta_e = \eta_0 \cdot \text{decay}^e$.
 #
 # `backprop.optim` has both (`step_decay(epoch, lr0, drop, every)` and `exponential_decay(epoch, lr0, decay)`),
@@ -488,13 +511,14 @@ plt.show()
 # ### Exercise 4 · `lr_per_step` (3 points)
 #
 # Write `lr_per_step(lr0, drop, every, epochs, steps_per_epoch)`, which returns the learning rate of every
-# *step* of a run with step decay: a float array of `epochs * steps_per_epoch` numbers. Step `s` belongs to epoch
-# `s // steps_per_epoch`, and epoch `e` trains at `lr0 * drop ** (e // every)`.
+# *step* of a run with step decay: a float array of `epochs * steps_per_epoch` numbers, steps counted from 0 and
+# each epoch's steps in a row. Work out first, on the worked example, which epoch step `s` belongs to, and how
+# many drops have happened by epoch `e`; then write both for any `s` and `e`.
 #
 # - **Trap:** the rate changes between epochs, never inside one: decay by the epoch number, not the step number.
 # - **Trap:** epochs count from 0, so epochs `0 … every-1` all train at `lr0`.
-# - **Trap:** `drop ** (e / every)` without rounding down is exponential decay, not step decay; and `lr0 * drop * k`
-#   is not `lr0 * drop ** k`.
+# - **Trap:** a fractional number of drops, $e/\text{every}$ not rounded down, is exponential decay, not step
+#   decay.
 
 # %% nbgrader={"grade": false, "grade_id": "ex4-lr-per-step", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def lr_per_step(lr0, drop, every, epochs, steps_per_epoch):
@@ -508,8 +532,8 @@ def lr_per_step(lr0, drop, every, epochs, steps_per_epoch):
         steps_per_epoch: Steps (mini-batches) per epoch.
 
     Returns:
-        A float array of shape (epochs * steps_per_epoch,): step s trains at
-        lr0 * drop ** (epoch // every), with epoch = s // steps_per_epoch.
+        A float array of shape (epochs * steps_per_epoch,): the learning rate of each step,
+        in order.
     """
     ### BEGIN SOLUTION
     epoch = np.arange(epochs * steps_per_epoch) // steps_per_epoch  # each step's epoch, from 0
@@ -526,6 +550,11 @@ check("lr_per_step", lr_per_step, hidden=True)
 
 # %%
 hints("lr_per_step")
+
+# %% [markdown]
+# **The closed form.** Step $s$ belongs to epoch $e = \lfloor s / \text{steps\_per\_epoch} \rfloor$, and by
+# then the rate has dropped $\lfloor e / \text{every} \rfloor$ times: $\eta_s = \eta_0 \cdot
+# \text{drop}^{\lfloor e / \text{every} \rfloor}$, the same as `optim.step_decay(e, lr0, drop, every)`.
 
 # %% [markdown]
 # ### Measuring the noise floor
@@ -577,7 +606,7 @@ plt.show()
 # minimum. That is why schedules start high.
 
 # %% [markdown]
-# ## 5. Explore: learning rate, momentum and schedule
+# ## 5. Explore: learning rate, momentum and schedule (optional)
 #
 # The explorer below runs your `sgd_momentum` on the narrow valley, 60 steps from $(-10, 1)$, and redraws the path
 # and the loss whenever you move a control. On the loss panel, "loss − global minimum" is on a log scale. Things to
@@ -600,7 +629,7 @@ plt.show()
 optimizer_explorer(ill_conditioned_quadratic(), sgd_momentum, learning_rate=0.05, momentum=0.7)
 
 # %% [markdown]
-# ## 6. Local minima and saddle points
+# ## 6. Local minima and saddle points (optional)
 #
 # A network's loss surface is not a bowl. It can have **local minima**, valleys that are not the deepest, and
 # **saddle points**, where the gradient is zero but the surface goes up in some directions and down in others.
@@ -716,7 +745,7 @@ assert momentum_epochs is not None and momentum_epochs < sgd_epochs, (momentum_e
 # while momentum takes large steps along the valley and small ones across it.
 
 # %% [markdown]
-# ### Watch it: momentum on the spirals
+# ### Watch it: momentum on the spirals (optional)
 #
 # The same three runs on a smaller problem that you can watch: lesson 3's Backprop Playground, the spirals with a
 # 2 → 16 → 16 → 3 ReLU network and batches of 32, with **your** `sgd_momentum` as its update rule (momentum
@@ -755,26 +784,135 @@ assert steps_to_95["SGD + momentum 0.9, lr 0.03"] < (steps_to_95["SGD, lr 0.03"]
 momentum_pg = playground("spirals", learning_rate=0.03, momentum=0.9, functions={"update": sgd_momentum})
 momentum_pg
 
+
 # %% [markdown]
-# ### Going further (optional): RMSProp and Adam
+# ## 8. Adam: a step per weight, corrected for its start at zero
 #
-# Momentum gives every weight the same learning rate. **RMSProp** divides each weight's step by a running root
-# mean square of that weight's own gradients, so steep directions get small steps and flat ones large steps.
-# **Adam** combines both: a momentum-like average of the gradients, scaled per weight like RMSProp (with a
-# correction for the averages' start at zero). Both are in `backprop.optim` (`rmsprop`, `adam`), with the same
-# interface as your functions. The **Rosenbrock** surface, $L = (1 - x)^2 + 100\,(y - x^2)^2$, is a curved
-# valley with a nearly flat floor and its minimum at $(1, 1)$: here are 1,000 steps of each from $(-1.5, 2)$.
+# Momentum gives every weight the same learning rate. In a network, some weights get gradients hundreds of times
+# larger than others, and one learning rate can't suit them all. **RMSProp** divides each weight's step by a
+# running root mean square of that weight's own gradients, so steep directions get small steps and flat ones
+# large steps. **Adam** (Kingma and Ba, 2015) combines that with a momentum-like average. Per weight, with
+# $g$ = `dw`:
+#
+# - $m \leftarrow \beta_1 m + (1 - \beta_1)\, g$: an exponential moving average of the gradients (momentum's sum
+#   made an average: new gradients enter with weight $1 - \beta_1$), $\beta_1$ = `config["beta1"]`, usually 0.9;
+# - $v \leftarrow \beta_2 v + (1 - \beta_2)\, g^2$: the same for the squared gradients, $\beta_2$ =
+#   `config["beta2"]`, usually 0.999;
+# - the step: $w \leftarrow w - \eta\cdot \hat m / (\sqrt{\hat v} + \varepsilon)$, where $\hat m$ and $\hat v$ are
+#   $m$ and $v$ **corrected for their start at zero** (below), and $\varepsilon$ = `config["epsilon"]` keeps the
+#   division safe.
+#
+# Where the gradient is steady, $\hat m \approx g$ and $\sqrt{\hat v} \approx |g|$: each weight moves by about
+# $\eta$, whatever the scale of its gradient.
+#
+# **Why the averages start too small.** Both start at zero, $m_0 = v_0 = 0$. After the first step
+# $m_1 = (1 - \beta_1)\, g_1 = 0.1\, g_1$, ten times smaller than the only gradient seen so far, and
+# $v_1 = (1 - \beta_2)\, g_1^2 = 0.001\, g_1^2$: **1000 times too small**. The zero start pulls both averages
+# toward 0, and the pull fades only slowly: with $\beta_2 = 0.999$ it lasts thousands of steps.
+#
+# **Worked example (RMSProp, which has no correction).** RMSProp's cache is the same kind of average,
+# $c \leftarrow \rho\, c + (1 - \rho)\, g^2$, with step $\eta\, g / \sqrt{c}$. With $\rho = 0.9$ and a first
+# gradient $g = 2$: $c_1 = 0.1 \cdot 4 = 0.4$ and the step is $\eta \cdot 2/\sqrt{0.4} \approx 3.16\,\eta$, more
+# than three times the step of a steady state ($\eta \cdot 2/2 = \eta$): the too-small cache makes the first
+# steps too large.
+#
+# **Derive the correction, on paper.** Suppose every gradient has the same mean, $E[g_t] = E[g]$. Unroll $m_t$
+# from $m_0 = 0$, as you did for the velocity in section 2, and add up the weights of the gradients:
+# $E[m_t] = (\text{?}) \cdot E[g]$. Dividing $m_t$ by that factor gives an average whose expectation is $E[g]$
+# again, at every $t$; the same with $\beta_2$ and $g^2$ corrects $v$. Test your factors: at $t = 1$ the one for
+# $v$ must be 0.001 (the 1000 above), and both must tend to 1 as $t$ grows.
+
+# %% [markdown]
+# ### Exercise 5 · `adam` (3 points)
+#
+# Write `adam(w, dw, config)`, with the interface of every rule here. `config` holds `"learning_rate"`,
+# `"beta1"`, `"beta2"`, `"epsilon"` and, after the first step, the state: `"m"` and `"v"` (arrays of `w`'s
+# shape) and `"t"`, the number of steps taken so far (absent, or 0, before the first). Update `m` and `v`, count
+# this step, correct both averages with the factors you derived, step, and return `(next_w, config)` with the new
+# `m`, `v` and `t` stored in `config`.
+#
+# - **Trap:** `t` counts this step too: on the first step the correction uses $t = 1$.
+# - **Trap:** store `m` and `v` themselves, not their corrected versions: the next step averages on from them.
+# - **Trap:** $\varepsilon$ goes after the square root, $\sqrt{\hat v} + \varepsilon$. The check's cases use an
+#   $\varepsilon$ large enough to tell the difference.
+# - **Trap:** don't change `w` in place.
+
+# %% nbgrader={"grade": false, "grade_id": "ex5-adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def adam(w, dw, config):
+    """One step of Adam, with its bias correction.
+
+    Args:
+        w: A parameter array, any shape.
+        dw: dL/dw, the same shape.
+        config: A dict with "learning_rate", "beta1", "beta2", "epsilon" and, after the first
+            step, "m", "v" (w's shape) and "t" (the number of steps taken so far).
+
+    Returns:
+        next_w: The updated parameter, a new array.
+        config: The same dict, holding the new m, v and t.
+    """
+    ### BEGIN SOLUTION
+    beta1, beta2 = config["beta1"], config["beta2"]
+    t = config.get("t", 0) + 1  # this step counts: t = 1 on the first
+    m = beta1 * config.get("m", np.zeros_like(w)) + (1 - beta1) * dw
+    v = beta2 * config.get("v", np.zeros_like(w)) + (1 - beta2) * dw**2
+    config["m"], config["v"], config["t"] = m, v, t
+    m_hat = m / (1 - beta1**t)  # the weights of the average sum to 1 - beta1**t
+    v_hat = v / (1 - beta2**t)
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex5-test", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that adam returns (next_w, config) and keeps m, v and t in config."""
+check("adam", adam)
+### BEGIN HIDDEN TESTS
+check("adam", adam, hidden=True)
+### END HIDDEN TESTS
 
 # %%
+hints("adam")
+
+# %% [markdown]
+# **The correction.** Unrolled, $m_t = (1 - \beta_1)\,(g_t + \beta_1 g_{t-1} + \dots + \beta_1^{t-1} g_1)$,
+# whose weights sum to $(1 - \beta_1)(1 + \beta_1 + \dots + \beta_1^{t-1}) = 1 - \beta_1^t$. So
+# $E[m_t] = (1 - \beta_1^t)\, E[g]$, and
+#
+# $$\hat m_t = \frac{m_t}{1 - \beta_1^t}, \qquad \hat v_t = \frac{v_t}{1 - \beta_2^t}.$$
+#
+# Measured with your function: a constant gradient $g = 1$, $\eta = 0.1$, the usual betas. With the
+# correction every step is $\eta$. Without it ($\eta\, m/\sqrt{v}$, computed alongside) the steps start about
+# three times too large, since $v$ is even further below its mean than $m$ is; they grow to over six times by
+# $t = 10$, when $m$ has nearly caught up but $v$ has not, and are still off after 1,000 steps: with
+# $\beta_2 = 0.999$, $v$'s correction fades only over thousands of steps.
+
+# %% tags=["raises-exception"]
+w_adam, adam_config = np.zeros(1), {"learning_rate": 0.1, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
+m_raw = v_raw = 0.0
+for t in range(1, 1001):
+    before = w_adam.copy()
+    w_adam, adam_config = adam(w_adam, np.ones(1), adam_config)
+    m_raw, v_raw = 0.9 * m_raw + 0.1, 0.999 * v_raw + 0.001
+    if t in (1, 2, 10, 100, 1000):
+        print(f"t = {t:>4}: your step {before[0] - w_adam[0]:.4f}, uncorrected "
+              f"{0.1 * m_raw / np.sqrt(v_raw):.4f}, 1 − β2^t = {1 - 0.999**t:.4f}")
+
+# %% [markdown]
+# On the Rosenbrock surface, $L = (1 - x)^2 + 100\,(y - x^2)^2$, a curved valley with a nearly flat floor and its
+# minimum at $(1, 1)$: 1,000 steps of plain SGD, your momentum, RMSProp (`optim.rmsprop`) and your Adam, from
+# $(-1.5, 2)$.
+
+# %% tags=["raises-exception"]
 banana = rosenbrock()
 banana_runs = {"SGD, lr 0.001": (optim.sgd, {"learning_rate": 1e-3}),
-               "momentum, lr 0.001, β 0.9": (optim.sgd_momentum, {"learning_rate": 1e-3, "momentum": 0.9}),
+               "your momentum, lr 0.001, β 0.9": (sgd_momentum, {"learning_rate": 1e-3, "momentum": 0.9}),
                "RMSProp, lr 0.01": (optim.rmsprop, {"learning_rate": 1e-2}),
-               "Adam, lr 0.1": (optim.adam, {"learning_rate": 0.1})}
+               "your Adam, lr 0.1": (adam, {"learning_rate": 0.1, "beta1": 0.9, "beta2": 0.999,
+                                            "epsilon": 1e-8})}
 banana_paths = {}
 for label, (rule, config) in banana_runs.items():
     banana_paths[label], banana_losses = descend(banana, rule, config, steps=1000)
-    print(f"{label:<26} ends at ({banana_paths[label][-1, 0]:+.3f}, {banana_paths[label][-1, 1]:+.3f}), "
+    print(f"{label:<30} ends at ({banana_paths[label][-1, 0]:+.3f}, {banana_paths[label][-1, 1]:+.3f}), "
           f"distance to (1, 1): {np.linalg.norm(banana_paths[label][-1] - 1):.3f}")
 plot_trajectories(banana, banana_paths, title="Rosenbrock, 1,000 steps")
 plt.show()
@@ -785,11 +923,210 @@ plt.show()
 # characters, not a ranking: try other settings with `optimizer_explorer("rosenbrock", ...)`.
 
 # %% [markdown]
-# ## 8. Check your understanding
+# ## 9. Weight decay, two ways
 #
-# Seven questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
-# `raise NotImplementedError()` with your answer: for questions 1 to 5 a single letter in quotes, e.g.
-# `q1 = "a"`; for questions 6 and 7 a number (no quotes), e.g. `q6 = 0.5`. The test under each answer only
+# Lesson 6 adds an **L2 penalty** $\tfrac12 \lambda \lVert w \rVert^2$ to the loss, to keep the weights small; its
+# gradient, $\lambda w$, is added to `dw` before the update rule sees it. Another way is to shrink the weights
+# directly in the update, outside the gradient: after the rule's own step, $w \leftarrow w - \eta\lambda\, w$.
+# That is **decoupled weight decay** (Loshchilov and Hutter, 2019: "SGDW", "AdamW"). In `backprop.optim`, a
+# `"weight_decay"` entry in the config does it, for `sgd`, `sgd_momentum`, `nesterov` and `adam`.
+#
+# Are they the same? Under plain SGD, write both out: $w - \eta\,(g + \lambda w)$ and
+# $w - \eta\, g - \eta\lambda\, w$, the same step. Under momentum the L2 term enters the velocity and adds up like
+# every gradient, about $1/(1 - \beta)$ times, while the decoupled shrink doesn't. Under Adam the L2 term is
+# divided by $\sqrt{\hat v}$ like the gradient, so a weight with large gradients is hardly decayed and one with
+# small gradients a lot; the decoupled shrink is $\eta\lambda w$ for every weight.
+#
+# **The measurement.** A linear regression without bias: 400 examples with 3 features of standard deviations 3,
+# 1 and 0.3 (so the three weights' gradients differ in scale), every true weight 1, mini-batches of 20, 800 steps.
+# Each optimiser trains three times from zero: without regularisation, with L2 ($\lambda = 0.5$) and with
+# decoupled decay ($\lambda = 0.5$); momentum once more with $\lambda/(1 - \beta) = 5$, Adam with $\lambda = 2$.
+# The table gives each final weight divided by the same optimiser's unregularised one: 1 means not shrunk.
+
+# %%
+wd_rng = np.random.default_rng(9)
+X_wd = wd_rng.normal(size=(400, 3)) * np.array([3.0, 1.0, 0.3])
+y_wd = X_wd @ np.ones(3) + wd_rng.normal(0.0, 0.5, size=400)
+
+
+def train_linear(rule, config, l2=0.0, steps=800):
+    """Mini-batch training of y ≈ X_wd @ w from w = 0; l2 adds l2 * w to the gradient."""
+    w, config, batch_rng = np.zeros(3), dict(config), np.random.default_rng(0)
+    for _ in range(steps):
+        rows = batch_rng.integers(0, len(X_wd), size=20)
+        dw = X_wd[rows].T @ (X_wd[rows] @ w - y_wd[rows]) / 20 + l2 * w
+        w, config = rule(w, dw, config)
+    return w
+
+
+lam = 0.5
+wd_rules = {"SGD, lr 0.02": (optim.sgd, {"learning_rate": 0.02}),
+            "momentum 0.9, lr 0.002": (optim.sgd_momentum, {"learning_rate": 0.002, "momentum": 0.9}),
+            "Adam, lr 0.01": (optim.adam, {"learning_rate": 0.01})}
+shrink = {}
+print(f"{'':<24} {'':<26} weight / unregularised weight")
+for label, (rule, config) in wd_rules.items():
+    plain_w = train_linear(rule, config)
+    shrink[label, "L2"] = train_linear(rule, config, l2=lam) / plain_w
+    shrink[label, "decoupled"] = train_linear(rule, {**config, "weight_decay": lam}) / plain_w
+    if label.startswith("momentum"):
+        shrink[label, "decoupled λ/(1 − β)"] = train_linear(
+            rule, {**config, "weight_decay": lam / (1 - 0.9)}) / plain_w
+    if label.startswith("Adam"):
+        shrink[label, "decoupled λ = 2"] = train_linear(rule, {**config, "weight_decay": 2.0}) / plain_w
+for (label, how), ratio in shrink.items():
+    print(f"{label:<24} {how:<26} " + "  ".join(f"{r:.3f}" for r in ratio))
+print(f"for comparison, L2's exact optimum shrinks the weights to "
+      f"{'  '.join(f'{a / (a + lam):.3f}' for a in np.array([3.0, 1.0, 0.3]) ** 2)}")
+
+# A guard for the course's own tests: the text below reads these numbers this way.
+sgd_l2, sgd_wd = shrink["SGD, lr 0.02", "L2"], shrink["SGD, lr 0.02", "decoupled"]
+mom = "momentum 0.9, lr 0.002"
+adam_l2, adam_wd = shrink["Adam, lr 0.01", "L2"], shrink["Adam, lr 0.01", "decoupled"]
+assert np.allclose(sgd_l2, sgd_wd)
+assert np.allclose(shrink[mom, "L2"], shrink[mom, "decoupled λ/(1 − β)"], atol=0.03)
+assert np.all(shrink[mom, "decoupled"] > shrink[mom, "L2"] + 0.03)
+assert adam_wd[2] > 3 * adam_l2[2] and shrink["Adam, lr 0.01", "decoupled λ = 2"][0] < 0.7
+
+
+# %% [markdown]
+# What the numbers show:
+#
+# - **SGD:** L2 and decoupled decay give the same weights, to every printed digit: it is the same update.
+# - **Momentum:** decoupled decay with the same $\lambda$ shrinks much less than L2, but with
+#   $\lambda/(1 - \beta)$ it gives L2's weights back (to about 0.01): under momentum the two differ only by a
+#   rescaling of $\lambda$.
+# - **Adam:** L2 shrinks the three weights very unequally, like L2's optimum: the third feature, whose small
+#   gradients make $\sqrt{\hat v}$ small, has its weight cut to about an eighth, the first by only about 5 %.
+#   Decoupled decay shrinks them far more evenly. No single $\lambda$ makes them agree: with $\lambda = 2$
+#   decoupled decay comes near L2 on the third weight (about 0.2 against 0.13) only by cutting the first to under
+#   half. Under Adam the two are different regularisers: AdamW's decay takes the same fraction, $\eta\lambda$, of
+#   every weight at every step, whatever the size of its gradients: that is why it is the usual choice with Adam.
+
+# %% [markdown]
+# ## 10. Gradient clipping: a cap on the step
+#
+# Now and then a mini-batch produces a gradient many times larger than usual, especially in a deep network early
+# in training or at a learning rate near its limit. One step along it throws the weights far away, the next
+# gradients are larger still, and the run diverges. **Clipping by norm** caps the length of the step and keeps
+# its direction: between backpropagation and the update, if the gradients are too long, shrink them all by the
+# same factor until they are not.
+#
+# "Too long" is measured by the **global norm**: the length of one long vector holding every entry of every
+# parameter's gradient ($dW_1$, $db_1$, $dW_2$, …), one number for the whole network. Clipping each tensor by its
+# own norm would shrink them by different factors, and the step would point somewhere else.
+#
+# **Worked example (clipping by value, a different clip).** `np.clip(g, -1, 1)` caps each entry on its own:
+# $g = (3,\ 0.5)$ becomes $(1,\ 0.5)$, and the direction has changed, from 6 : 1 to 2 : 1. Clipping by norm keeps
+# the 6 : 1 and shortens the vector.
+
+# %% [markdown]
+# ### Exercise 6 · `clip_by_norm` (2 points)
+#
+# Write `clip_by_norm(grads, max_norm)`. `grads` is a dict of name → gradient array, as `net.loss(X, y)` returns
+# it. Return `(clipped, norm)`: `norm` is the global norm *before* clipping, a float; `clipped` is a new dict with
+# the same keys and shapes, in which every gradient is multiplied by the one factor that makes the global norm
+# exactly `max_norm`, if `norm > max_norm`, and otherwise the gradients unchanged. Derive first: the global norm
+# from the tensors' entries, and the factor.
+#
+# - **Trap:** one norm over all the tensors, not one per tensor.
+# - **Trap:** below `max_norm` nothing changes: clipping never makes a gradient longer.
+# - **Trap:** build new arrays; don't change `grads` in place (`g *= ...`): the caller may still need them.
+
+# %% nbgrader={"grade": false, "grade_id": "ex6-clip-by-norm", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def clip_by_norm(grads, max_norm):
+    """Clip every parameter's gradient by their global norm.
+
+    Args:
+        grads: A dict of name -> gradient array (any shapes).
+        max_norm: The largest global norm allowed, > 0.
+
+    Returns:
+        clipped: A new dict, the same keys and shapes, with a global norm of at most max_norm.
+        norm: The global norm before clipping, a float.
+    """
+    ### BEGIN SOLUTION
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in grads.values())))  # one long vector
+    scale = max_norm / norm if norm > max_norm else 1.0  # one factor for every tensor
+    return {name: g * scale for name, g in grads.items()}, norm
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex6-test", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that clip_by_norm returns (clipped, norm) and leaves grads as they were."""
+check("clip_by_norm", clip_by_norm)
+### BEGIN HIDDEN TESTS
+check("clip_by_norm", clip_by_norm, hidden=True)
+### END HIDDEN TESTS
+
+# %%
+hints("clip_by_norm")
+
+
+# %% [markdown]
+# **The formula.** The squares of all entries add up: $\lVert g \rVert = \sqrt{\sum_p \sum_{\text{entries}}
+# g_p^2}$, and scaling every entry by $c$ scales that length by $c$, so $c = \text{max\_norm} / \lVert g \rVert$
+# when the norm is too large, and 1 otherwise.
+#
+# **A run it saves.** A ReLU network of 7 layers (6 hidden layers of 64, He initialisation) on the digits, batches
+# of 64, plain SGD at learning rate 1.0, 5 epochs; the second run clips with your `clip_by_norm` at
+# `max_norm = 1`. The loop is the `Trainer`'s, written out so that the clip can sit between backpropagation and
+# the update. A run stops when its loss turns NaN or exceeds 10 times the first.
+
+# %% tags=["raises-exception"]
+def train_deep(max_norm=None, learning_rate=1.0, epochs=5):
+    """Mini-batch SGD on the digits; returns the batch losses, gradient norms and validation accuracy."""
+    net = MLP([64, 64, 64, 64, 64, 64, 64, 10], seed=0)
+    order_rng = np.random.default_rng(0)
+    losses, norms = [], []
+    for _ in range(epochs):
+        for batch in minibatches(len(X_train), 64, order_rng):
+            with np.errstate(all="ignore"):  # a diverging run overflows
+                loss, grads = net.loss(X_train[batch], y_train[batch])
+            if not np.isfinite(loss) or (losses and loss > 10 * losses[0]):
+                return losses + [loss], norms, None
+            if max_norm is not None:
+                grads, norm = clip_by_norm(grads, max_norm)
+            else:
+                norm = float(np.sqrt(sum(np.sum(g**2) for g in grads.values())))
+            losses.append(loss)
+            norms.append(norm)
+            for name in net.params:
+                net.params[name] = net.params[name] - learning_rate * grads[name]
+    return losses, norms, net.accuracy(X_val, y_val)
+
+
+deep_runs = {"plain SGD, lr 1.0": train_deep(), "clipped at 1.0, lr 1.0": train_deep(max_norm=1.0)}
+for label, (losses, norms, acc) in deep_runs.items():
+    ending = (f"trained all {len(losses)} steps, validation accuracy {acc:.1%}" if acc is not None
+              else f"diverged at step {len(losses)} (loss {losses[-1]:.3g})")
+    print(f"{label:<24} {ending}; largest gradient norm {max(norms):.1f}, "
+          f"steps above 1.0: {np.mean(np.array(norms) > 1.0):.0%}")
+
+fig, ax = plt.subplots(figsize=(7, 3.5), layout="constrained")
+for label, (losses, _, _) in deep_runs.items():
+    ax.semilogy(np.arange(1, len(losses) + 1), np.minimum(losses, 1e3), label=label)
+ax.set(xlabel="step", ylabel="batch loss", title="a 7-layer network at learning rate 1.0")
+ax.legend(fontsize=8)
+plt.show()
+
+# A guard for the course's own tests: the text below says the plain run diverges and the clipped one trains.
+assert deep_runs["plain SGD, lr 1.0"][2] is None and deep_runs["clipped at 1.0, lr 1.0"][2] > 0.85
+
+# %% [markdown]
+# Without clipping, the gradient norms grow into the hundreds, each step throws the weights further off, and the
+# loss explodes within a dozen steps. With the clip, every step is cut down to length at most 1, and the same
+# learning rate trains the network to a good validation accuracy. Clipping acts on most steps of this run (the
+# printed share): at this learning rate it is doing real work, not only catching rare spikes. It is a safety net,
+# not a cure: a learning rate this large is still not a good choice, but with the net in place a single bad batch
+# no longer ends the run. Clipping is routine in recurrent networks and transformers.
+
+# %% [markdown]
+# ## 11. Check your understanding
+#
+# Nine questions, one point each. In each answer cell, replace the two lines `# YOUR CODE HERE` and
+# `raise NotImplementedError()` with your answer: for questions 1 to 5 and 9 a single letter in quotes, e.g.
+# `q1 = "a"`; for questions 6 to 8 a number (no quotes), e.g. `q6 = 0.5`. The test under each answer only
 # checks its form (one of the options, or a number); whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
@@ -959,7 +1296,51 @@ check_number("q7", q7, answer=0.2, atol=1e-3, reread="lesson 4, section 6: He's 
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 9. Summary
+# **Question 8.** Adam with $\beta_1 = 0.9$, on its second step ($t = 2$). The average $m_2$ is, in expectation,
+# too small by a factor: $E[m_2] = c \cdot E[g]$. What is $c$? Answer within ±0.001.
+
+# %% nbgrader={"grade": false, "grade_id": "q8-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: a number, e.g. q8 = 0.5.
+q8 = None
+### BEGIN SOLUTION
+q8 = 0.19
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q8-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q8 is a number."""
+check_number("q8", q8)
+### BEGIN HIDDEN TESTS
+check_number("q8", q8, answer=0.19, atol=1e-3, reread="section 8, 'Adam': the weights of m_t sum to 1 - beta1^t")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# **Question 9.** Training with Adam, you add an L2 penalty's gradient $\lambda w$ to `dw` instead of using
+# decoupled weight decay. Which statement is right?
+#
+# a) Nothing changes: the two always give the same weights, with every optimiser.
+#
+# b) They differ only by a constant: L2 with $\lambda$ equals decoupled decay with $\lambda/(1 - \beta_1)$.
+#
+# c) The L2 term is divided by $\sqrt{\hat v}$ too, so weights with large gradients are hardly decayed.
+#
+# d) L2 no longer regularises at all, because Adam's bias correction removes the added term.
+
+# %% nbgrader={"grade": false, "grade_id": "q9-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
+# Your answer: one of "a", "b", "c", "d".
+q9 = None
+### BEGIN SOLUTION
+q9 = "c"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "q9-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
+"""Check that q9 is one of the options."""
+check_choice("q9", q9)
+### BEGIN HIDDEN TESTS
+check_choice("q9", q9, answer="c", reread="section 9, 'Weight decay, two ways'")
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 12. Summary
 #
 # - **Batch size**: full batch gives exact but few steps; SGD ($B = 1$) many steps, each very noisy and slow in
 #   Python; **mini-batches** are the practical middle. An epoch shuffles once and uses every example exactly once,
@@ -975,6 +1356,13 @@ check_number("q7", q7, answer=0.2, atol=1e-3, reread="lesson 4, section 6: He's 
 #   it further, without guarantees.
 # - On the digits, momentum reached the accuracy target in fewer epochs than plain SGD at the same learning rate,
 #   largely thanks to its larger effective step; on ill-conditioned surfaces it also straightens the path.
+# - **Adam** averages the gradients ($\beta_1$) and their squares ($\beta_2$) and steps by
+#   $\eta\,\hat m/(\sqrt{\hat v} + \varepsilon)$. Both averages start at 0, so $E[m_t] = (1 - \beta_1^t)\,E[g]$:
+#   the bias correction divides by that factor (1000× for $v$ at $t = 1$ with $\beta_2 = 0.999$).
+# - **Weight decay** outside the gradient equals L2 under plain SGD, equals it up to a rescaling of $\lambda$ by
+#   $1/(1 - \beta)$ under momentum, and is a different regulariser under Adam (AdamW).
+# - **Clipping by the global norm** scales all gradients by one factor, $\text{max\_norm}/\lVert g \rVert$,
+#   when they are too long: it saved a deep network's run at a learning rate where plain SGD diverged.
 #
 # ## What comes next
 #

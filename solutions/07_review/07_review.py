@@ -14,7 +14,7 @@
 # the gradients (4), how an optimiser uses them (5), and how normalisation and regularisation make deep networks
 # train and generalise (6). This lesson puts the pieces back together. First you check what you know, with
 # questions of several kinds; then you use everything at once, training a 12-layer network on the handwritten
-# digits to at least 97 % test accuracy.
+# digits to at least 94 % test accuracy on digits it has never seen.
 #
 # **By the end you will be able to**
 # - describe one training step in order (forward pass, loss, backward pass, update) and say which part is
@@ -41,7 +41,7 @@
 # - **Written answers.** Double-click a cell that says *YOUR ANSWER HERE*, replace that text with your answer,
 #   and run the cell (Shift+Enter) to display it. Your instructor grades these by hand.
 # - **The capstone** is a function, checked like the exercises of earlier lessons. Under its check,
-#   `hints("train_capstone")` shows three folded hints, from the lessons to use to a recipe to start from.
+#   `hints("train_capstone")` shows three folded hints, from a question about the lessons to a recipe.
 #
 # Points: 6 quiz questions (6), 3 review questions (9, by hand), the analogy (4, by hand), 7 true/false items
 # (7), 3 matching items (3) and the capstone (5): 34 points in all, 21 of them graded automatically.
@@ -134,15 +134,16 @@ plt.show()
 # form (one of the options, or a number); whether it is right is checked when the notebook is graded.
 
 # %% [markdown]
-# **Question 1.** What is backpropagation's main job when a neural network is trained?
+# **Question 1.** In the worked example of section 1, the line `loss.backward()` has just run, and the update
+# loop below it has not. What has that line changed?
 #
-# a) To decide, before training starts, how many layers the network gets and how wide each one is.
+# a) `w1.data`, `w2.data` and `b.data`: each moved a small step against its gradient.
 #
-# b) To invent extra training examples, by shifting and distorting the images the network already has.
+# b) `loss.data`: the loss was recomputed with better weights, so it is now smaller.
 #
-# c) To clean and rescale the training data, so that every input reaches the network on one scale.
+# c) `y_hat.data`: the output was pulled towards the target of 1.
 #
-# d) To find how the error depends on every weight, so that the weights can be changed to reduce it.
+# d) The `.grad` of every node, `w1`, `w2` and `b` among them; no `.data` changed.
 
 # %% nbgrader={"grade": false, "grade_id": "q1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -155,19 +156,20 @@ q1 = "d"
 """Check that q1 is one of the options."""
 check_choice("q1", q1)
 ### BEGIN HIDDEN TESTS
-check_choice("q1", q1, answer="d", reread="section 1, 'The whole algorithm on one page'")
+check_choice("q1", q1, answer="d", reread="section 1: step 3 computes gradients, step 4 changes the weights")
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Question 2.** Which sequence describes one training step that uses backpropagation?
+# **Question 2.** You want the worked example of section 1 to train with momentum (lesson 5) instead of plain
+# gradient descent. Which of its four numbered steps must change?
 #
-# a) Change the weights first, then run the inputs forward, then measure the error at the input layer.
+# a) Steps 1 and 3: the forward and the backward pass must both carry a velocity for each weight.
 #
-# b) Run the inputs forward, measure the error, pass its gradient back, update the weights.
+# b) Only step 4, the update: the gradients that `loss.backward()` computes stay the same.
 #
-# c) Run the inputs forward, measure the error, nudge the weights at random, keep the nudge if it helped.
+# c) Only step 3: `loss.backward()` must be told the momentum, so that it returns smoothed gradients.
 #
-# d) Measure the error, carry it from the inputs to the outputs, then change the weights.
+# d) All four: with momentum the loss changes too, so the whole step has to be rewritten.
 
 # %% nbgrader={"grade": false, "grade_id": "q2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: one of "a", "b", "c", "d".
@@ -180,7 +182,7 @@ q2 = "b"
 """Check that q2 is one of the options."""
 check_choice("q2", q2)
 ### BEGIN HIDDEN TESTS
-check_choice("q2", q2, answer="b", reread="section 1, 'The whole algorithm on one page'")
+check_choice("q2", q2, answer="b", reread="section 1, steps 3 and 4, and lesson 5's update rules")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -259,22 +261,22 @@ check_choice("q5", q5, answer="b", reread="section 1: what the backward pass com
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Question 6 (revisits lesson 5).** The capstone's starting recipe (section 7) trains for 24 epochs,
-# counted from 0, with step decay (lesson 5, section 4): learning rate 0.05, multiplied by `drop = 0.2` every 8
-# epochs. At what learning rate does its last epoch train? Answer within ±0.0001.
+# **Question 6 (revisits lesson 5).** A run trains for 30 epochs, counted from 0, with step decay (lesson 5,
+# section 4): learning rate 0.08, multiplied by `drop = 0.5` every 6 epochs. At what learning rate does its last
+# epoch train? Answer within ±0.0001.
 
 # %% nbgrader={"grade": false, "grade_id": "q6-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["raises-exception"]
 # Your answer: a number, e.g. q6 = 0.5.
 q6 = None
 ### BEGIN SOLUTION
-q6 = 0.002
+q6 = 0.005
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "q6-test", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
 """Check that q6 is a number."""
 check_number("q6", q6)
 ### BEGIN HIDDEN TESTS
-check_number("q6", q6, answer=0.002, atol=1e-4, reread="lesson 5, section 4: epoch 23 has had 23 // 8 = 2 drops")
+check_number("q6", q6, answer=0.005, atol=1e-4, reread="lesson 5, section 4: epoch 29 has had 29 // 6 = 4 drops")
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -327,8 +329,9 @@ check_number("q6", q6, answer=0.002, atol=1e-4, reread="lesson 5, section 4: epo
 # 1. **Vanishing and exploding gradients.** The backward pass multiplies the gradient by one factor per layer, so
 #    in a deep network it can shrink to almost nothing (a sigmoid's slope is at most 1/4) or grow without bound
 #    (weights too large): the first layers then barely learn, or training diverges. Remedies: ReLU and He or
-#    Xavier initialisation (lesson 4), batch normalisation (lesson 6); residual connections and gradient
-#    clipping are not in this course.
+#    Xavier initialisation (lesson 4), residual connections, whose identity path passes the gradient
+#    through unchanged (lesson 4's residual block), batch normalisation (lesson 6); gradient clipping is not in
+#    this course.
 # 2. **Local minima and saddle points.** Gradient descent sees only the local slope, so it can stop wherever the
 #    gradient is zero, in a poor valley or near a saddle. Remedies: momentum, the noise of mini-batches and a
 #    learning-rate schedule (lesson 5), where momentum carried a run over a saddle into the deeper valley. (In
@@ -346,7 +349,9 @@ check_number("q6", q6, answer=0.002, atol=1e-4, reread="lesson 5, section 4: epo
 # **Rubric (4 points: 1 per difficulty).** For each of the four: ½ point for a correct account of what goes
 # wrong, ½ point for a valid remedy with a correct lesson (or "not in this course" when that is true). Accept any
 # remedy listed in the model answer, or another correct one (e.g. gradient clipping for exploding gradients,
-# self-supervised learning for labelled data). No credit for a remedy that does not address that difficulty
+# self-supervised learning for labelled data). Residual (skip) connections are a remedy for (1) that the course
+# does teach, in lesson 4: full credit with lesson 4; "not in this course" for them is the wrong-lesson case
+# below. No credit for a remedy that does not address that difficulty
 # (e.g. "more layers" for vanishing gradients), nor for a wrong lesson number given with an otherwise valid
 # remedy: ¼ off in that case.
 # ### END SOLUTION
@@ -556,15 +561,15 @@ check_choice("m7", m7, "tf", answer="t", reread="section 1, steps 2 and 3, and l
 # %% [markdown]
 # ## 6. Three ways for a machine to learn
 #
-# Backpropagation is not the only way to improve a model from experience. The table lists four approaches, by
-# the kind of learning, the signal the learner improves from, and a typical use:
+# Backpropagation is not the only way to improve a model from experience. The table describes four approaches
+# without naming them: by the signal the learner improves from, what that signal changes, and a typical use.
 #
-# | row | kind of learning | what it learns from | a typical use |
+# | row | what it learns from | what changes, and how | a typical use |
 # |---|---|---|---|
-# | **a** | evolutionary | a fitness score for each candidate of a population; the best are kept, mixed and mutated | designs and schedules, where no gradient exists |
-# | **b** | unsupervised | similarities between examples that carry no labels at all | grouping customers or documents into clusters |
-# | **c** | supervised | the gradient of a loss that compares outputs with labelled targets | deep networks, e.g. reading handwritten digits |
-# | **d** | reward-based | a reward from an environment, often delayed, after a sequence of actions | game playing and robot control |
+# | **a** | one score per candidate solution, for many candidates at once; no derivative is taken | the set of candidates: the better-scoring ones are kept, combined and varied at random | designs and schedules |
+# | **b** | how alike the examples are; no example comes with a target | which examples are put together | grouping customers or documents |
+# | **c** | how far each output is from the target given with its example, and how that distance moves with each parameter | every parameter, a small step at a time | reading handwritten digits |
+# | **d** | a number the surroundings give back, often only after a long sequence of actions | the choice of action in each situation | game playing and robot control |
 #
 # Match each method below to its row, one point each. Three rows are used once; one row belongs to none of the
 # three. Answer with the row's letter, e.g. `p1 = "a"`.
@@ -633,7 +638,7 @@ check_choice("p3", p3, answer="d", reread="section 6: which row learns from the 
 #
 # Now use everything. Lesson 4 showed how the gradients of a 10-layer network vanish or explode when the
 # activation or the initialisation is wrong; lesson 6 trained a 10-layer network with batch normalisation. Here
-# you train the deepest network of the course, **12 affine layers**, to **at least 97 % accuracy** on the test
+# you train the deepest network of the course, **12 affine layers**, to **at least 94 % accuracy** on the test
 # images of the 8×8 digits, within a time budget. Each ingredient comes from a lesson:
 #
 # | ingredient | in the package | what it does here | lesson |
@@ -669,28 +674,35 @@ warmup_pg
 # ### Exercise · `train_capstone` (5 points)
 #
 # Write `train_capstone(X_train, y_train, X_test)`: it receives the raw pixels of the training images (values
-# 0–16, shape `(N, 64)`), their labels, and the raw pixels of the test images, and returns `pred`, the predicted
-# digit of every test image: an integer array of shape `(M,)`, in the order of the rows of `X_test`. Inside:
-# standardise both sets with the training statistics, build a network with **12 affine layers** (11 hidden
-# layers) from the ingredients above, train it, and predict.
+# 0–16, shape `(N, 64)`), their labels, and the raw pixels of the test images, and returns two things: `pred`,
+# the predicted digit of every test image, an integer array of shape `(M,)` in the order of the rows of
+# `X_test`; and `params`, the parameters of the trained network that made them, a dict name → array
+# (`net.params` of the package's `MLP` is one). Inside: standardise both sets with the training statistics,
+# build a network with **12 affine layers** (11 hidden layers) from the ingredients above, train it, and
+# predict.
 #
 # The check calls your function twice: on the split of this notebook, and on a **hidden split** that you never
-# see, with other training and test images. It passes when your predictions reach 97 % on the test images of the
-# split. So don't tune to the test set of this notebook: choose settings that work, not ones that happened to get
-# lucky.
+# see, with other training and test images (slightly perturbed, so that they can't be looked up). It passes when
+# `params` holds **at least 12 weight matrices** chained from the 64 pixels to the 10 digits (each one's rows the
+# previous one's columns) and your predictions reach **94 %** on the test images of the split. So don't tune to
+# the test set of this notebook: choose settings that work, not ones that happened to get lucky.
 #
 # - **Budget:** the notebook should run in about 30 seconds, and the check trains twice: keep one training under
-#   about 5 seconds (the cell after yours prints the time). Layers of about 128 units and batches of 32 are plenty
-#   for 8×8 images; 15 to 20 epochs are enough.
+#   about 6 seconds (the cell after yours prints the time). 8×8 images need neither very wide layers nor many
+#   epochs.
 # - **Trap:** pass `progress=False` to the `Trainer`: the check's cell must print nothing to stderr, where a
 #   progress bar goes.
 # - **Trap:** return labels, not scores: `net.predict(X_test)` gives labels; `scores.argmax(axis=1)` turns scores
-#   into labels.
+#   into labels. And return the parameters of the network that made them.
 # - **Trap:** don't standardise the test set with its own statistics, and don't train on the test images.
-# - **Where to start:** layers of 128 units, a little dropout (`dropout=0.1`), a learning rate of 0.05 with
-#   momentum 0.9, divided by 5 every 8 epochs, for 24 epochs. On the course's machines this reached 97.2–98.3 %
-#   on this notebook's split and 97.8–98.6 % on another, for each of six seeds of the weights: the margin over
-#   97 % is a few images, so if you change the recipe, try two or three seeds before you trust it.
+# - **Where to start:** with every ingredient of the table, each for the reason its lesson gave. The choices
+#   left are yours: the width, the learning rate and its schedule, the momentum, the batch size, the number of
+#   epochs, a little regularisation or none. Lesson 6 trained a 10-layer network with settings you can start
+#   from. Change one thing at a time, and look at the loss and the accuracy after each change.
+# - **How much margin to expect:** one network built from these ingredients (the course's reference) got
+#   353 of the 359 test images right on this notebook's split, 15 more than the 338 that 94 % needs, and, on
+#   hidden cases drawn from six seeds, 347, 352, 350, 346, 353 and 350: 8 to 15 to spare. Whatever you
+#   choose, try two or three seeds before you trust it.
 
 # %% nbgrader={"grade": false, "grade_id": "ex-capstone", "locked": false, "schema_version": 3, "solution": true, "task": false}
 def train_capstone(X_train, y_train, X_test):
@@ -703,6 +715,8 @@ def train_capstone(X_train, y_train, X_test):
 
     Returns:
         pred: The predicted digit of each test image, an integer array of shape (M,).
+        params: The trained network's parameters, a dict name -> array (`net.params`):
+            at least 12 weight matrices, from shape (64, ...) to shape (..., 10).
     """
     ### BEGIN SOLUTION
     X_tr, X_te = standardize(X_train, X_test)                       # lesson 3: training statistics
@@ -713,7 +727,7 @@ def train_capstone(X_train, y_train, X_test):
                       lr_schedule="step", schedule_config={"drop": 0.2, "every": 8},   # lesson 5
                       batch_size=32, epochs=24, seed=4, progress=False)
     trainer.train()
-    return net.predict(X_te)
+    return net.predict(X_te), net.params
     ### END SOLUTION
 
 
@@ -725,15 +739,17 @@ def train_capstone(X_train, y_train, X_test):
 X_all, y_all = load_digits()
 X_train_raw, X_test_raw, y_train, y_test = train_test_split(X_all, y_all, test_size=0.2, seed=0)
 start = time.perf_counter()
-pred = train_capstone(X_train_raw, y_train, X_test_raw)
+pred, trained_params = train_capstone(X_train_raw, y_train, X_test_raw)
 seconds = time.perf_counter() - start
 right = int(np.sum(pred == y_test))
-print(f"{len(X_train_raw)} training and {len(X_test_raw)} test images")
-print(f"test accuracy: {right / len(y_test):.1%} ({right} of {len(y_test)} right; 97 % needs "
-      f"{int(np.ceil(0.97 * len(y_test)))}), training and prediction took {seconds:.1f} s")
+weights = [w.shape for w in trained_params.values() if np.ndim(w) == 2]
+print(f"{len(X_train_raw)} training and {len(X_test_raw)} test images; {len(weights)} weight matrices, "
+      f"from {weights[0] if weights else None} to {weights[-1] if weights else None}")
+print(f"test accuracy: {right / len(y_test):.1%} ({right} of {len(y_test)} right; 94 % needs "
+      f"{int(np.ceil(0.94 * len(y_test)))}), training and prediction took {seconds:.1f} s")
 
 # %% nbgrader={"grade": true, "grade_id": "capstone-test", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false} tags=["raises-exception"]
-"""Check that train_capstone reaches 97 % test accuracy on two splits of the digits."""
+"""Check that train_capstone's network has at least 12 affine layers and reaches 94 % on two splits."""
 check("train_capstone", train_capstone)
 ### BEGIN HIDDEN TESTS
 check("train_capstone", train_capstone, hidden=True)
@@ -785,13 +801,15 @@ plt.show()
 # - It is **not** the initialisation, the accuracy measurement, the choice of architecture or the update rule;
 #   those are separate decisions that surround it.
 # - Its difficulties have remedies you measured: vanishing and exploding gradients (ReLU, He initialisation,
-#   batch normalisation: lessons 4 and 6), local minima and saddles (momentum, mini-batch noise, schedules:
+#   residual connections, batch normalisation: lessons 4 and 6), local minima and saddles (momentum, mini-batch noise, schedules:
 #   lesson 5), the need for labelled data (regularisation: lesson 6; beyond this course, **transfer learning**
 #   starts from a network pre-trained on a large data set and fine-tunes it on a small labelled one), and the
 #   cost of computing (backprop itself, mini-batches and the matrix form: lessons 1, 3 and 5).
 # - Among ways to learn, backpropagation is the supervised, gradient-based one; genetic algorithms learn from
 #   fitness without gradients, reinforcement learning from rewards (and often uses backpropagation inside).
 # - Put together, these pieces trained a 12-layer network on the digits to the target within seconds.
+#   (The target, 94 %, leaves room: the course's own network cleared it by 8 to 15 test images on every split it
+#   was measured on.)
 #
 # **Where backpropagation is at work.** Wherever a network learns from examples with a differentiable loss:
 # - **image recognition**, from this course's digits to faces and medical scans, with convolutional networks;

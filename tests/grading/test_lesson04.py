@@ -54,12 +54,21 @@ def _dead_relu_fraction(H):
     return dead / H.shape[1]
 
 
+def _residual_backward(dout, cache):
+    (x, W1, b1), a, (h, W2, b2) = cache
+    dh = np.einsum("nd,hd->nh", dout, W2)
+    da = np.where(a > 0, dh, 0.0)
+    dx = dout + np.einsum("nh,dh->nd", da, W1)  # the skip path, then the path through F
+    return dx, np.einsum("nd,nh->dh", x, da), da.sum(axis=0), h.T @ dout, dout.sum(axis=0)
+
+
 SOLUTIONS = {
     "leaky_relu_backward": _leaky_relu_backward,
     "collapse_linear": _collapse_linear,
     "he_init": _he_init,
     "weight_gradient_norms": _weight_gradient_norms,
     "dead_relu_fraction": _dead_relu_fraction,
+    "residual_backward": _residual_backward,
 }
 
 EXERCISES = exercise_ids(LESSON)

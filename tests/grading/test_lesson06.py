@@ -8,6 +8,8 @@ keep the package behaviour behind them true on their own, quickly.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -89,6 +91,38 @@ def _dropout_backward(dout, cache):
     return dout if mask is None else np.where(mask != 0, dout * mask, 0.0)
 
 
+def _network_loss(X, y, params, bn_params, dropout_param):
+    # Plain NumPy, the hidden layers' caches kept in a dict by layer, and batch norm's
+    # backward pass by the simplified formula: no package function on the way.
+    L = max(int(k[1:]) for k in params if k.startswith("W"))
+    h, keep = X, {}
+    for i in range(1, L):
+        a = h @ params[f"W{i}"] + params[f"b{i}"]
+        bn_out, bn_cache = _batchnorm_forward(a, params[f"gamma{i}"], params[f"beta{i}"],
+                                              bn_params[i - 1])
+        r = np.maximum(bn_out, 0.0)
+        drop = {"p": dropout_param["p"], "mode": "train", "seed": [dropout_param["seed"], i]}
+        h, (_, mask) = _dropout_forward(r, drop)
+        keep[i] = (keep.get(i - 1, (X,))[-1] if i > 1 else X, bn_cache, bn_out > 0, mask, h)
+    scores = h @ params[f"W{L}"] + params[f"b{L}"]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = len(y)
+    loss = float(-logp[np.arange(n), y].mean())
+    dscores = np.exp(logp)
+    dscores[np.arange(n), y] -= 1.0
+    dscores /= n
+    grads = {f"W{L}": h.T @ dscores, f"b{L}": dscores.sum(axis=0)}
+    dh = dscores @ params[f"W{L}"].T
+    for i in range(L - 1, 0, -1):
+        h_in, bn_cache, on, mask, _ = keep[i]
+        dz = dh * mask * on
+        da, grads[f"gamma{i}"], grads[f"beta{i}"] = _batchnorm_backward(dz, bn_cache)
+        grads[f"W{i}"], grads[f"b{i}"] = h_in.T @ da, da.sum(axis=0)
+        dh = da @ params[f"W{i}"].T
+    return loss, grads
+
+
 SOLUTIONS = {
     "batchnorm_forward": _batchnorm_forward,
     "batchnorm_backward": _batchnorm_backward,
@@ -96,6 +130,7 @@ SOLUTIONS = {
     "l2_penalty": _l2_penalty,
     "dropout_forward": _dropout_forward,
     "dropout_backward": _dropout_backward,
+    "network_loss": _network_loss,
 }
 
 EXERCISES = exercise_ids(LESSON)
@@ -235,3 +270,36 @@ def test_every_exercise_has_a_ladder_from_a_nudge_to_the_formula(ex_id):
     ladder = REGISTRY[ex_id].hints
     assert len(ladder) == 3, ladder
     assert "?" in ladder[0], "the first level is a nudge: it asks, it doesn't tell"
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_network_loss_is_what_the_mlp_computes(hidden):
+    # Section 8 compares the learner's network with MLP; the reference must agree with it on
+    # every case, parameter names, dropout seeds [seed, i] and batch norm defaults included.
+    ex = REGISTRY["network_loss"]
+    for case in cases_for("network_loss", hidden=hidden):
+        X, y, params, bn_params, dropout_param = copy.deepcopy(case.args)
+        loss, grads = ex.reference(X, y, copy.deepcopy(params), bn_params, dropout_param)
+        L = sum(k.startswith("W") for k in params)
+        sizes = [X.shape[1]] + [params[f"W{i}"].shape[1] for i in range(1, L + 1)]
+        net = MLP(sizes, normalization="batchnorm", dropout=dropout_param["p"])
+        net.params = params
+        mlp_loss, mlp_grads = net.loss(X, y, dropout_seed=dropout_param["seed"])
+        assert sorted(grads) == sorted(mlp_grads)
+        np.testing.assert_allclose(loss, mlp_loss, rtol=1e-12)
+        for key, value in mlp_grads.items():
+            np.testing.assert_allclose(grads[key], value, rtol=1e-9, atol=1e-12)
+
+
+def test_network_loss_cases_can_show_every_mistake():
+    # Each known mistake differs from the reference on some visible case (two hidden layers
+    # or more, p > 0), so that the visible check can name it.
+    ex = REGISTRY["network_loss"]
+    cases = cases_for("network_loss", hidden=False)
+    for mistake in ex.mistakes:
+        differs = False
+        for case in cases:
+            want = ex.reference(*copy.deepcopy(case.args))
+            got = mistake.compute(*copy.deepcopy(case.args))
+            differs |= not close(ex, got[0], want[0]) or not close(ex, got[1], want[1])
+        assert differs, mistake.name

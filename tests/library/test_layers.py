@@ -13,6 +13,8 @@ from backprop.layers import (
     affine_relu_forward,
     affine_sigmoid_backward,
     affine_sigmoid_forward,
+    residual_backward,
+    residual_forward,
     sum_to_shape,
 )
 
@@ -129,3 +131,45 @@ def test_sum_to_shape_errors_name_the_argument():
         sum_to_shape(np.zeros((2, 3), dtype=np.int64), (3,))
     with pytest.raises(TypeError, match="dout must be a number or a NumPy float array"):
         sum_to_shape("abc", ())
+
+
+@pytest.fixture
+def block():
+    rng = np.random.default_rng(41)
+    return (rng.normal(size=(N, D)), rng.normal(size=(D, H)), rng.normal(size=H),
+            rng.normal(size=(H, D)), rng.normal(size=D), rng.normal(size=(N, D)))
+
+
+def test_residual_forward_adds_the_input_to_F(block):
+    x, W1, b1, W2, b2, _ = block
+    out, (fc1_cache, relu_cache, fc2_cache) = residual_forward(x, W1, b1, W2, b2)
+    assert out.shape == x.shape
+    np.testing.assert_allclose(out, x + np.maximum(x @ W1 + b1, 0) @ W2 + b2, rtol=1e-12)
+    np.testing.assert_array_equal(relu_cache, x @ W1 + b1)
+    assert fc1_cache[0] is x and fc2_cache[1] is W2
+
+
+def test_residual_gradients_match_central_differences(block):
+    x, W1, b1, W2, b2, dout = block
+    _, cache = residual_forward(x, W1, b1, W2, b2)
+    grads = residual_backward(dout, cache)
+    args = [x, W1, b1, W2, b2]
+    assert [g.shape for g in grads] == [a.shape for a in args]
+    for k, (arg, grad) in enumerate(zip(args, grads, strict=True)):
+        def f(v, k=k):
+            return residual_forward(*[v if j == k else a for j, a in enumerate(args)])[0]
+        assert rel_error(grad, numerical_gradient(f, arg.copy(), dout)) < 1e-7, k
+
+
+def test_the_skip_path_passes_dout_to_dx_when_F_is_off(block):
+    x, W1, _, W2, b2, dout = block
+    _, cache = residual_forward(x, W1, np.full(H, -100.0), W2, b2)  # every ReLU off
+    dx, dW1, db1, dW2, _ = residual_backward(dout, cache)
+    np.testing.assert_array_equal(dx, dout)
+    assert not dW1.any() and not db1.any() and not dW2.any()
+
+
+def test_residual_shape_error_names_W2(block):
+    x, W1, b1, _, _, _ = block
+    with pytest.raises(ValueError, match=r"W2 has shape \(3, 4\) but x has shape \(4, 5\)"):
+        residual_forward(x, W1, b1, np.zeros((H, N)), np.zeros(N))

@@ -247,3 +247,95 @@ def test_schedules_take_numpy_scalars_and_0d_arrays():
         with pytest.raises(ValueError, match="lr0 must be a positive number, got ") as info:
             optim.constant(0, bad)
         assert says in str(info.value)
+
+
+# --- lesson 5: decoupled weight decay and clipping by the global norm ---------------------
+
+
+@pytest.mark.parametrize("rule", ["sgd", "sgd_momentum", "nesterov", "adam"])
+def test_weight_decay_is_absent_by_default_and_zero_changes_nothing(rule):
+    from backprop import optim as rules
+
+    update = getattr(rules, rule)
+    w, dw = np.array([1.0, -2.0]), np.array([0.5, -1.0])
+    plain, config = update(w, dw, {"learning_rate": 0.1})
+    assert "weight_decay" not in config  # not filled in: a check compares configs
+    zero, _ = update(w, dw, {"learning_rate": 0.1, "weight_decay": 0.0})
+    np.testing.assert_array_equal(plain, zero)
+
+
+@pytest.mark.parametrize("rule", ["sgd", "sgd_momentum", "nesterov", "adam"])
+def test_decoupled_weight_decay_shrinks_w_by_lr_times_lambda_outside_the_state(rule):
+    from backprop import optim as rules
+
+    update = getattr(rules, rule)
+    w, dw = np.array([1.0, -2.0]), np.array([0.5, -1.0])
+    plain, plain_config = update(w, dw, {"learning_rate": 0.1})
+    decayed, config = update(w, dw, {"learning_rate": 0.1, "weight_decay": 0.5})
+    np.testing.assert_allclose(decayed, plain - 0.1 * 0.5 * w)
+    for key in ("velocity", "m", "v"):  # the decay never enters the rule's state
+        if key in plain_config:
+            np.testing.assert_array_equal(config[key], plain_config[key])
+
+
+def test_under_sgd_decoupled_decay_is_l2_added_to_the_gradient():
+    from backprop.optim import sgd
+
+    w, dw = np.array([1.0, -2.0]), np.array([0.5, -1.0])
+    decoupled, _ = sgd(w, dw, {"learning_rate": 0.1, "weight_decay": 0.3})
+    l2, _ = sgd(w, dw + 0.3 * w, {"learning_rate": 0.1})
+    np.testing.assert_allclose(decoupled, l2)
+
+
+def test_a_negative_weight_decay_is_refused():
+    from backprop.optim import sgd
+
+    with pytest.raises(ValueError, match=r"config\['weight_decay'\] must be a number >= 0"):
+        sgd(np.zeros(2), np.ones(2), {"learning_rate": 0.1, "weight_decay": -1.0})
+
+
+def test_adams_bias_correction_makes_the_first_step_lr_times_the_sign():
+    from backprop.optim import adam
+
+    w, dw = np.zeros(3), np.array([0.001, -5.0, 2.0])
+    next_w, config = adam(w, dw, {"learning_rate": 0.1, "epsilon": 1e-12})
+    np.testing.assert_allclose(next_w, -0.1 * np.sign(dw))
+    assert config["t"] == 1
+
+
+def test_clip_by_norm_scales_all_gradients_by_one_factor_above_max_norm():
+    from backprop.optim import clip_by_norm
+
+    grads = {"W": np.array([[3.0, 0.0]]), "b": np.array([4.0])}
+    before = {k: v.copy() for k, v in grads.items()}
+    clipped, norm = clip_by_norm(grads, 1.0)
+    assert norm == 5.0
+    np.testing.assert_allclose(clipped["W"], [[0.6, 0.0]])
+    np.testing.assert_allclose(clipped["b"], [0.8])
+    for k in grads:  # a new dict of new arrays; the caller's gradients untouched
+        np.testing.assert_array_equal(grads[k], before[k])
+        assert clipped[k] is not grads[k]
+
+
+def test_clip_by_norm_leaves_gradients_below_max_norm_as_they_are():
+    from backprop.optim import clip_by_norm
+
+    grads = {"W": np.array([0.3, 0.4])}
+    clipped, norm = clip_by_norm(grads, 1.0)
+    assert norm == pytest.approx(0.5)
+    np.testing.assert_array_equal(clipped["W"], grads["W"])
+    zero, zero_norm = clip_by_norm({"W": np.zeros(2)}, 1.0)
+    assert zero_norm == 0.0 and not np.any(zero["W"])
+
+
+@pytest.mark.parametrize(("grads", "max_norm", "error", "match"), [
+    ([np.ones(2)], 1.0, TypeError, "grads must be a dict"),
+    ({"W": np.ones(2)}, 0.0, ValueError, "max_norm must be a positive number"),
+    ({"W": np.ones(2, dtype=int)}, 1.0, TypeError, r"grads\['W'\] has dtype int64"),
+    ({"W": np.array([1.0, np.nan])}, 1.0, ValueError, "NaN"),
+])
+def test_clip_by_norm_refuses_bad_input(grads, max_norm, error, match):
+    from backprop.optim import clip_by_norm
+
+    with pytest.raises(error, match=match):
+        clip_by_norm(grads, max_norm)

@@ -5,7 +5,9 @@ Its exercises, in notebook order:
 - collapse_linear: two linear layers without an activation are one, W = W1 @ W2;
 - weight_gradient_norms: the norm of each layer's weight gradient, layer 1 first;
 - dead_relu_fraction: the fraction of ReLU units that are 0 for every sample;
-- he_init: He initialisation, normal(0, sqrt(2 / fan_in)).
+- he_init: He initialisation, normal(0, sqrt(2 / fan_in));
+- residual_backward: the backward pass of a residual block out = x + F(x), the skip path
+  included.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from backprop.activations import leaky_relu_backward
 from backprop.grading.exercise import Case, Exercise, Mistake, register
 from backprop.grading.messages import shapes as _shapes
+from backprop.layers import residual_backward, residual_forward
 from backprop.models import init_weights, layer_gradient_norms
 
 LESSON = "04_relu_vs_sigmoid"
@@ -68,7 +71,8 @@ register(Exercise(
             "no_alpha",
             lambda dout, cache: dout * (cache[0] > 0),
             "this is the plain ReLU's backward pass: where x < 0 you block the gradient "
-            "completely. Leaky ReLU's slope there is alpha, so dx = alpha * dout where x <= 0.",
+            "completely. The leaky ReLU's forward pass doesn't zero x there: what is its "
+            "slope on that side?",
         ),
         Mistake(
             "alpha_hardcoded",
@@ -93,14 +97,14 @@ register(Exercise(
             lambda dout, cache: dout * np.where(cache[0] > 0, 1.0,
                                                 np.where(cache[0] < 0, cache[1], 0.0)),
             "almost: only x = 0 exactly is wrong. There you used the slope 0, the plain "
-            "ReLU's choice; the leaky ReLU uses alpha at the kink: every x that is not > 0 "
-            "gets alpha, so test x > 0 and let everything else take alpha.",
+            "ReLU's choice; the leaky ReLU takes the left side's slope at the kink: only "
+            "x > 0, strictly, gets the slope 1.",
         ),
         Mistake(
             "no_dout",
             lambda dout, cache: _leaky_slope(cache[0], cache[1]),
-            "you returned the local derivative (1 or alpha) alone. Multiply it by the upstream "
-            "gradient: dx = dout * slope.",
+            "you returned the local derivative (1 or alpha) alone. The chain rule multiplies "
+            "it, entry by entry, by the upstream gradient.",
         ),
         Mistake(
             "times_forward",
@@ -122,7 +126,8 @@ register(Exercise(
         "the local derivative is a slope per entry: 1 where x > 0, alpha where x <= 0 (the "
         "kink x = 0 included). The chain rule multiplies it, entry by entry, by the upstream "
         "dout.",
-        "x, alpha = cache; dx = dout * np.where(x > 0, 1.0, alpha).",
+        "x, alpha = cache; dx = dout * np.where(x > 0, 1.0, alpha): a new array, the shape of "
+        "dout.",
     ),
 ))
 
@@ -162,53 +167,55 @@ register(Exercise(
             "b_sum",
             lambda W1, b1, W2, b2: (W1 @ W2, b1 + b2),
             "W is right, but b1 does not reach the output unchanged: it is added before the "
-            "second layer, so it is multiplied by W2 on the way. b = b1 @ W2 + b2.",
+            "second layer, so it passes through that layer's weights on the way.",
         ),
         Mistake(
             "b_no_b1",
             lambda W1, b1, W2, b2: (W1 @ W2, b2),
-            "W is right, but b leaves out the first layer's bias. Expand (x W1 + b1) W2 + b2: "
-            "b1 @ W2 is part of the combined bias, b = b1 @ W2 + b2.",
+            "W is right, but b leaves out the first layer's bias. It is added before the "
+            "second layer, and it still reaches the output: through the second layer.",
         ),
         Mistake(
             "b_no_b2",
             lambda W1, b1, W2, b2: (W1 @ W2, b1 @ W2),
-            "W is right, but b leaves out the second layer's own bias b2: b = b1 @ W2 + b2.",
+            "W is right, but b leaves out the second layer's own bias b2, which is added "
+            "last, unchanged.",
         ),
         Mistake(
             "order",
             lambda W1, b1, W2, b2: (W2 @ W1, b1 @ W2 + b2),
-            "W has its factors in the wrong order. x passes through W1 first: (x W1) W2 = "
-            "x (W1 @ W2), not W2 @ W1. (The check uses square matrices, so the shape alone "
-            "didn't give it away.)",
+            "W has its factors in the wrong order: x, a row, passes through W1 first, and a "
+            "matrix product doesn't commute. (The check uses square matrices, so the shape "
+            "alone didn't give it away.)",
         ),
         Mistake(
             "b_column",
             lambda W1, b1, W2, b2: (W1 @ W2, W2 @ b1 + b2),
             "W is right, but b uses W2 @ b1, the column-vector convention. Here a sample is a "
-            "row, x @ W1 + b1, and b1 is added to that row, so it meets W2 from the left like "
-            "x does: b = b1 @ W2 + b2.",
+            "row, x @ W1 + b1, and b1 is added to that row, so it meets W2 on the same side "
+            "as x does.",
         ),
         Mistake(
             "column_vectors",
             lambda W1, b1, W2, b2: (W2 @ W1, W2 @ b1 + b2),
             "you composed the layers as W2 (W1 x + b1) + b2, the column-vector convention of "
             "many textbooks. In this course samples are rows and a layer is x @ W + b, so "
-            "the product runs the other way: W = W1 @ W2 and b = b1 @ W2 + b2.",
+            "every product runs the other way.",
         ),
         Mistake(
             "elementwise",
             lambda W1, b1, W2, b2: (W1 * W2, b1 * W2 + b2),
-            "you multiplied entry by entry (*). Two layers in a row compose as a matrix "
-            "product: W = W1 @ W2 and b = b1 @ W2 + b2.",
+            "you multiplied entry by entry (*). Two layers in a row compose as matrix "
+            "products (@), as each layer's own x @ W does.",
         ),
     ),
     hints=(
         "write out what the two layers compute for one sample, a row x: h = x @ W1 + b1, then "
         "h @ W2 + b2. Which part of the result multiplies x, and which part does not depend "
         "on x at all?",
-        "distribute the product over the sum: (x @ W1) @ W2 + b1 @ W2 + b2. The order of a "
-        "matrix product matters: x meets W1 first. And b1 goes through W2 too.",
+        "distribute the product over the sum, then group the terms: those that multiply x "
+        "make W, the rest make b. The order of a matrix product matters: x meets W1 first. "
+        "And b1 goes through the second layer too.",
         "W = W1 @ W2 and b = b1 @ W2 + b2. Test it as in section 2: both sides must agree on "
         "a random x.",
     ),
@@ -255,47 +262,48 @@ register(Exercise(
         Mistake(
             "variance_as_std",
             _variant_he_init(lambda i, o: 2.0 / i),
-            "you passed the variance, 2 / fan_in, where rng.normal expects the standard "
-            "deviation. Take its square root: np.sqrt(2 / fan_in).",
+            "you passed He's variance where rng.normal expects the standard deviation: take "
+            "its square root.",
         ),
         Mistake(
             "fan_out",
             _variant_he_init(lambda i, o: np.sqrt(2.0 / o)),
-            "you divided by fan_out. He's variance counts the inputs that add up into one "
-            "unit, fan_in (the first size): std = np.sqrt(2 / fan_in).",
+            "you divided by fan_out. The variance argument counts the inputs that add up into "
+            "one unit, fan_in (the first size).",
         ),
         Mistake(
             "lecun",
             _variant_he_init(lambda i, o: np.sqrt(1.0 / i)),
-            "the factor 2 is missing: std = np.sqrt(1 / fan_in) is LeCun's initialisation. A "
-            "ReLU zeroes about half of its inputs, which halves the variance, and the 2 "
-            "makes up for it: std = np.sqrt(2 / fan_in).",
+            "the factor 2 is missing: that is LeCun's initialisation, variance 1 / fan_in, "
+            "right for a layer that "
+            "passes its input on. A ReLU zeroes about half of its inputs, which halves "
+            "E[h^2]: what must the variance be to make up for that?",
         ),
         Mistake(
             "xavier",
             _variant_he_init(lambda i, o: np.sqrt(2.0 / (i + o))),
             "that is Xavier (Glorot) initialisation, sqrt(2 / (fan_in + fan_out)), made for "
-            "tanh and sigmoid. He's, for ReLU, is std = np.sqrt(2 / fan_in).",
+            "tanh and sigmoid. For ReLU, redo the forward argument of section 6 with "
+            "E[h^2] = Var(a_prev) / 2.",
         ),
         Mistake(
             "unscaled",
             _variant_he_init(lambda i, o: 1.0),
             "your weights have standard deviation 1: scale the standard normal draws by "
-            "np.sqrt(2 / fan_in).",
+            "the standard deviation that section 6's variance argument gives for a ReLU.",
         ),
         Mistake(
             "uniform",
             lambda i, o, rng: rng.uniform(-np.sqrt(6.0 / i), np.sqrt(6.0 / i), size=(i, o)),
             "you drew from a uniform distribution. Its variance is right, but the exercise asks "
-            "for normal draws, which the check compares number by number: "
-            "rng.normal(0.0, np.sqrt(2 / fan_in), size=(fan_in, fan_out)).",
+            "for normal draws, which the check compares number by number.",
         ),
         Mistake(
             "drawn_transposed",
             lambda i, o, rng: rng.normal(0.0, np.sqrt(2.0 / i), size=(o, i)).T,
             "your W has the right shape and scale, but you drew a (fan_out, fan_in) matrix "
             "and transposed it, so the same numbers land in other places. Draw it in its own "
-            "shape: rng.normal(0.0, std, size=(fan_in, fan_out)).",
+            "shape, (fan_in, fan_out), in one call.",
         ),
         Mistake(
             "transposed",
@@ -307,11 +315,11 @@ register(Exercise(
     hints=(
         "what shape must W have so that x @ W works for x of shape (N, fan_in)? And whose "
         "random numbers must you draw, so that the check can repeat your draws?",
-        "He's variance is 2 / fan_in: the fan_in inputs add up into one unit, and the 2 makes "
-        "up for the half that a ReLU zeroes. rng.normal takes a standard deviation, not a "
-        "variance.",
-        "W = rng.normal(0.0, np.sqrt(2 / fan_in), size=(fan_in, fan_out)): all weights in one "
-        "call, with the rng you are given (not np.random).",
+        "Var(a) = fan_in · v · E[h^2], and after a ReLU E[h^2] = Var(a_prev) / 2. Set "
+        "Var(a) = Var(a_prev) and solve for the variance v of each weight; rng.normal takes "
+        "the standard deviation, its square root, not v.",
+        "v = 2 / fan_in, so W = rng.normal(0.0, np.sqrt(2 / fan_in), size=(fan_in, fan_out)): "
+        "all weights in one call, with the rng you are given (not np.random).",
     ),
     rtol=1e-9,
     atol=1e-12,
@@ -322,15 +330,15 @@ register(Exercise(
 
 
 def _ref_weight_gradient_norms(grads: dict[str, np.ndarray]) -> np.ndarray:
-    """‖dW_i‖ for i = 1 … L, layer 1 first, from a dict with keys W1, b1, …, WL, bL."""
+    """‖dW_i‖ for i = 1 … K, layer 1 first, from a dict with keys W1, b1, …, WK, bK."""
     num_layers = sum(1 for k in grads if k.startswith("W"))
     return np.array([np.sqrt(np.sum(grads[f"W{i}"] ** 2)) for i in range(1, num_layers + 1)])
 
 
 def _variant_weight_gradient_norms(kind: str):
     def compute(grads):
-        L = sum(1 for k in grads if k.startswith("W"))
-        keys = [f"W{i}" for i in range(1, L + 1)]
+        K = sum(1 for k in grads if k.startswith("W"))
+        keys = [f"W{i}" for i in range(1, K + 1)]
         if kind == "insertion":
             keys = [k for k in grads if k.startswith("W")]
         elif kind == "reversed_insertion":
@@ -392,46 +400,44 @@ register(Exercise(
             _variant_weight_gradient_norms("insertion"),
             "your norms follow the order of the dict's keys, which is not the order of the "
             "layers (MLP.loss fills grads from the last layer back, and a dict can come in any "
-            "order). Loop over the layer numbers instead, grads[f'W{i}'] for i = 1, 2, …, L, "
-            "so that norms[0] is layer 1 (next to the input).",
+            "order). Go by the layer numbers instead, 1, 2, …, K, so that norms[0] is layer 1 "
+            "(next to the input).",
         ),
         Mistake(
             "reversed_insertion",
             _variant_weight_gradient_norms("reversed_insertion"),
             "you reversed the dict's order of keys. That happens to work for MLP.loss, which "
             "fills grads from the last layer back, but not for a dict in another order, such "
-            "as the one in this check. Build each key from its layer number: grads[f'W{i}'] "
-            "for i in range(1, L + 1).",
+            "as the one in this check. Build each key from its layer number.",
         ),
         Mistake(
             "last_layer_first",
             _variant_weight_gradient_norms("last_first"),
-            "your norms are right but in reverse order, layer L first. Put layer 1 (next to "
-            "the input) first: norms[i - 1] is the norm of grads[f'W{i}'], i = 1, …, L.",
+            "your norms are right but in reverse order, layer K first. Put layer 1 (next to "
+            "the input) first: norms[i - 1] belongs to layer i.",
         ),
         Mistake(
             "lexicographic",
             _variant_weight_gradient_norms("lexicographic"),
             "sorted() orders the keys as strings, so 'W10' comes before 'W2'. Build the keys "
-            "from the layer numbers instead: grads[f'W{i}'] for i in range(1, L + 1).",
+            "from the layer numbers instead.",
         ),
         Mistake(
             "squared",
             _variant_weight_gradient_norms("squared"),
-            "you returned the squared norm, the sum of squares. Take its square root: "
-            "np.sqrt(np.sum(dW ** 2)), or np.linalg.norm(dW).",
+            "you returned the squared norm, the sum of squares. Take its square root.",
         ),
         Mistake(
             "mean_abs",
             _variant_weight_gradient_norms("mean_abs"),
             "you returned the mean absolute value of each dW. The norm is the square root of "
-            "the sum of the squares of all its entries: np.linalg.norm(dW).",
+            "the sum of the squares of all its entries.",
         ),
         Mistake(
             "max_abs",
             _variant_weight_gradient_norms("max_abs"),
             "you returned the largest entry of each dW. The norm is the square root of the sum "
-            "of the squares of all its entries: np.linalg.norm(dW).",
+            "of the squares of all its entries.",
         ),
         Mistake(
             "with_bias",
@@ -443,11 +449,11 @@ register(Exercise(
     hints=(
         "what shape must the result have? One number per layer, layer 1 (next to the input) "
         "first; the dict's keys may come in any order. How do you find the number of layers "
-        "L?",
-        "L = the number of keys that start with 'W'. Build each key from its layer number, "
-        "grads[f'W{i}'] for i = 1 … L (sorting the strings puts 'W10' before 'W2'), and leave "
-        "the b keys out.",
-        "np.array([np.linalg.norm(grads[f'W{i}']) for i in range(1, L + 1)]), shape (L,): a "
+        "K?",
+        "K = the number of keys that start with 'W'. Build each key from its layer number, "
+        "with an f-string, for i = 1 … K (sorting the strings puts 'W10' before 'W2'), and "
+        "leave the b keys out.",
+        "np.array([np.linalg.norm(grads[f'W{i}']) for i in range(1, K + 1)]), shape (K,): a "
         "norm is the square root of the sum of the squares of all the entries.",
     ),
     rtol=1e-9,
@@ -500,33 +506,32 @@ register(Exercise(
             "zero_entries",
             lambda H: float(np.mean(H == 0)),
             "you counted zero entries, not dead units. A live ReLU unit outputs 0 for many "
-            "samples; it is dead only if its whole column is 0: np.all(H == 0, axis=0).",
+            "samples; it is dead only if its whole column is 0.",
         ),
         Mistake(
             "any_zero",
             lambda H: float(np.mean(np.any(H == 0, axis=0))),
             "you counted units that are 0 for *some* sample. A unit is dead when it is 0 for "
-            "*every* sample in the batch: np.all, not np.any.",
+            "*every* sample in the batch.",
         ),
         Mistake(
             "per_sample",
             lambda H: float(np.mean(np.all(H == 0, axis=1))),
             "you reduced over the wrong axis: that is the fraction of samples for which every "
-            "unit is 0. Units are the columns of H, shape (N, units); reduce over the samples, "
-            "axis=0.",
+            "unit is 0. Units are the columns of H, shape (N, units): reduce over the "
+            "samples.",
         ),
         Mistake(
             "count",
             lambda H: int(np.sum(np.all(H == 0, axis=0))),
-            "you returned the number of dead units; return the fraction, divided by the number "
-            "of units H.shape[1] (np.mean of the boolean array does both).",
+            "you returned the number of dead units; return the fraction: divide by the number "
+            "of units.",
         ),
         Mistake(
             "per_sample_count",
             lambda H: float(np.sum(np.all(H == 0, axis=0)) / H.shape[0]),
             "you divided the number of dead units by the number of samples, H.shape[0]. The "
-            "fraction is of units: divide by the number of columns, H.shape[1] (or take "
-            "np.mean of the per-unit True/False array).",
+            "fraction is of units: divide by the number of columns.",
         ),
         Mistake(
             "alive",
@@ -539,8 +544,149 @@ register(Exercise(
         "which axis of H, shape (samples, units), is a unit? A unit is dead when it is 0 for "
         "every sample, not for some; a unit positive for a single sample, however little, is "
         "alive.",
-        "np.all(H == 0, axis=0) has one True/False per unit (column): True for a dead unit.",
+        "build one True/False per unit (column), True for a dead unit: a reduction over the "
+        "samples, axis 0. NumPy's np.all and np.any reduce a boolean array along an axis; the "
+        "mean of a boolean array is the fraction of its True entries.",
         "float(np.mean(np.all(H == 0, axis=0))): the mean of the per-unit booleans is the "
         "fraction of dead units.",
+    ),
+))
+
+
+# --- residual_backward ---------------------------------------------------------------
+
+
+def _variant_residual_backward(
+    *,
+    skip: bool = True,
+    through_f: bool = True,
+    mask: str = "a",
+    W2_transposed: bool = True,
+    dW_transposed: bool = False,
+    dW2_input: str = "h",
+):
+    """A wrong residual_backward: one slip (the square cases, D = H, allow them all)."""
+    def compute(dout, cache):
+        (x, W1, _b1), a, (h, W2, _b2) = cache
+        dW2 = (dout.T @ h) if dW_transposed else ({"h": h, "x": x}[dW2_input].T @ dout)
+        db2 = dout.sum(axis=0)
+        dh = dout @ (W2.T if W2_transposed else W2)
+        da = {"a": dh * (a > 0), "none": dh, "x": dh * (x > 0), "dh": dh * (dh > 0)}[mask]
+        dW1 = da.T @ x if dW_transposed else x.T @ da
+        db1 = da.sum(axis=0)
+        dx_f = da @ W1.T
+        dx = (dx_f if through_f else 0.0) + (dout if skip else 0.0)
+        return dx, dW1, db1, dW2, db2
+    return compute
+
+
+def _cases_residual_backward(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # D = H on purpose: a transpose in the wrong place, or a ReLU mask taken from the
+    # block's input x, then has the right shape and is named by its values.
+    sizes = [(4, 3), (3, 4), (5, 2)]
+    if hidden:
+        sizes += [(int(rng.integers(1, 7)), int(rng.integers(2, 6))) for _ in range(3)]
+    cases = []
+
+    def make(n: int, d: int) -> tuple[np.ndarray, ...]:
+        x = rng.normal(size=(n, d))
+        W1, b1 = rng.normal(size=(d, d)) / np.sqrt(d), rng.normal(0.0, 0.5, size=d)
+        W2, b2 = rng.normal(size=(d, d)) / np.sqrt(d), rng.normal(0.0, 0.5, size=d)
+        return x, W1, b1, W2, b2
+
+    def case(args: tuple[np.ndarray, ...], extra: str = "") -> Case:
+        x, W1, b1, W2, b2 = args
+        dout = rng.normal(size=x.shape)
+        _, cache = residual_forward(x, W1, b1, W2, b2)
+        return Case((dout, cache), _shapes(dout=dout, x=x, W1=W1, b1=b1, W2=W2, b2=b2)
+                    + " in the cache, from residual_forward" + extra)
+
+    for n, d in sizes:
+        cases.append(case(make(n, d)))
+    if hidden:
+        x, W1, b1, W2, b2 = make(4, 3)
+        b1[1] = -50.0  # hidden unit 1 is off for every sample
+        cases.append(case((x, W1, b1, W2, b2), ", hidden unit 1 off for every sample"))
+        x, W1, b1, W2, b2 = make(3, 4)
+        cases.append(case((x, W1, np.full(4, -50.0), W2, b2),
+                          ", every hidden unit off, so F(x) = b2 for every sample"))
+    return cases
+
+
+register(Exercise(
+    id="residual_backward",
+    lesson=LESSON,
+    reference=residual_backward,
+    cases=_cases_residual_backward,
+    outputs=("dx", "dW1", "db1", "dW2", "db2"),
+    seed=406,
+    mistakes=(
+        Mistake(
+            "no_skip",
+            _variant_residual_backward(skip=False),
+            "dW1, db1, dW2 and db2 are right, but dx is only F's share. x is used twice in "
+            "the forward pass, inside F and on the skip path around it, and its gradient "
+            "collects both (lesson 1's rule for a value used in several places).",
+        ),
+        Mistake(
+            "skip_only",
+            _variant_residual_backward(through_f=False),
+            "dx is only the skip path's share: x also went into F, so the gradient that comes "
+            "back through F's first layer belongs to dx too. (The parameter gradients are "
+            "right.)",
+        ),
+        Mistake(
+            "no_relu_mask",
+            _variant_residual_backward(mask="none"),
+            "the gradient skips the ReLU inside F: between F's two affine layers it must pass "
+            "the ReLU gate, which blocks it wherever that unit was off. (dW2 and db2 are "
+            "right.)",
+        ),
+        Mistake(
+            "mask_from_input",
+            _variant_residual_backward(mask="x"),
+            "the ReLU mask comes from the wrong tensor: you used the block's input x. The "
+            "gate is the ReLU's own input, x @ W1 + b1, the one the cache keeps between the "
+            "two affine caches. (The check uses D = H, so the shape didn't give it away.)",
+        ),
+        Mistake(
+            "mask_from_gradient",
+            _variant_residual_backward(mask="dh"),
+            "the ReLU mask must come from the forward pass (was the unit on?), not from the "
+            "sign of the gradient that reaches it.",
+        ),
+        Mistake(
+            "W2_not_transposed",
+            _variant_residual_backward(W2_transposed=False),
+            "going back through F's second layer needs W2's transpose: the gradient of its "
+            "input h must have h's shape (N, H), built from dout (N, D) and W2 (H, D). (dW2 "
+            "and db2 are right; the check uses D = H, so the shape didn't give it away.)",
+        ),
+        Mistake(
+            "dW_transposed",
+            _variant_residual_backward(dW_transposed=True),
+            "dW1 and dW2 have the transpose on the wrong side: each has the shape of its W's "
+            "transpose. A gradient has the shape of its variable. (The check uses D = H, so "
+            "the shape didn't give it away.)",
+        ),
+        Mistake(
+            "dW2_from_x",
+            _variant_residual_backward(dW2_input="x"),
+            "dW2 uses the block's input x, but F's second layer has its own input, the ReLU's "
+            "output h (kept in its affine cache). Everything else is right.",
+        ),
+    ),
+    hints=(
+        "Draw the block as a graph: x goes two ways, through F and around it, and the two "
+        "meet at the +. What does an add gate do to the gradient on the way back (lesson 1)? "
+        "And x is used in two places: what happens to the gradient of a value used twice?",
+        "The + hands dout unchanged to both of its inputs. Through F, walk lesson 3's "
+        "two-layer network backwards: the second affine layer (fc2_cache) gives dW2, db2 and "
+        "the gradient of h; the ReLU (its cache a) gates it; the first affine layer "
+        "(fc1_cache) gives dW1, db1 and F's share of dx. x then collects two contributions: "
+        "one from F, one from the skip path.",
+        "fc1_cache, a, fc2_cache = cache; dh, dW2, db2 = affine_backward(dout, fc2_cache); "
+        "da = relu_backward(dh, a); dx_F, dW1, db1 = affine_backward(da, fc1_cache); "
+        "dx = dx_F + dout.",
     ),
 ))

@@ -6,7 +6,9 @@ Its exercises, in notebook order:
 - layernorm_backward: the backward pass of layer normalisation;
 - l2_penalty: the L2 penalty 0.5 · reg · sum(W²) and its gradient;
 - dropout_forward: inverted dropout;
-- dropout_backward: its backward pass.
+- dropout_backward: its backward pass;
+- network_loss: the forward and backward loop of an L-layer network (affine, batch norm,
+  ReLU, dropout per hidden layer; affine and softmax cross-entropy last), by hand.
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from backprop.activations import relu_backward, relu_forward
 from backprop.grading.exercise import Case, Exercise, Mistake, register
 from backprop.grading.messages import shapes as _shapes
+from backprop.layers import affine_backward, affine_forward
+from backprop.losses import softmax_cross_entropy
+from backprop.models import MLP
 from backprop.normalization import (
     batchnorm_backward,
     batchnorm_backward_alt,
@@ -473,7 +479,8 @@ register(Exercise(
     hints=(
         "what must each result be? The penalty is one number; its gradient has one entry per "
         "weight, W's shape. Each weight appears in only one term of the sum.",
-        "the derivative of 0.5 · reg · w² with respect to w is reg · w: the ½ cancels the 2.",
+        "differentiate one term, 0.5 · reg · w², with the power rule, as section 7's worked "
+        "example did for L1's reg · |w|. What happens to the ½?",
         "penalty = 0.5 · reg · (W ** 2).sum() as a float, dW = reg · W. See section 7, 'L2: "
         "weight decay'.",
     ),
@@ -540,23 +547,24 @@ register(Exercise(
         Mistake(
             "not_rescaled",
             _variant_dropout_forward("not_rescaled"),
-            "the kept units are not rescaled: inverted dropout divides them by 1 − p, mask = "
-            "(rng.random(x.shape) >= p) / (1 − p), so that the expected output equals x and "
-            "test mode can be the identity.",
+            "the kept units are not rescaled: with a fraction p of the units dropped, the "
+            "expected output is (1 − p) · x, not x. Inverted dropout scales the kept units up "
+            "so that the expected output equals x, and test mode can be the identity.",
         ),
         Mistake(
             "vanilla",
             _variant_dropout_forward("vanilla"),
             "this is the original, non-inverted dropout: no rescaling in training and x · "
-            "(1 − p) at test time. This course's inverted dropout rescales in training, mask = "
-            "(rng.random(x.shape) >= p) / (1 − p), and returns x unchanged in test mode.",
+            "(1 − p) at test time, the worked example of section 7. This course's inverted "
+            "dropout rescales the kept units in training instead, and returns x unchanged in "
+            "test mode.",
         ),
         Mistake(
             "keep_probability",
             _variant_dropout_forward("keep_probability"),
-            "you used p as the probability of KEEPING a unit (mask = (r < p) / p). Here p is "
-            "the probability of DROPPING one: keep where rng.random(x.shape) >= p, and divide "
-            "by the keep probability 1 − p.",
+            "you used p as the probability of KEEPING a unit (kept where r < p, scaled with p). "
+            "Here p is the probability of DROPPING one: a unit is kept where its random number "
+            "is >= p, and the keep probability, which the scaling is about, is 1 − p.",
         ),
         Mistake(
             "flipped_comparison",
@@ -567,8 +575,9 @@ register(Exercise(
         Mistake(
             "times_keep",
             _variant_dropout_forward("times_keep"),
-            "the kept units are multiplied by 1 − p instead of divided by it: inverted dropout "
-            "scales them UP, / (1 − p), to make up for the dropped ones.",
+            "the kept units are scaled DOWN, by 1 − p: that is the original dropout's test-time "
+            "factor. Inverted dropout scales the kept units UP in training, to make up for the "
+            "dropped ones: the expected output must equal x.",
         ),
         Mistake(
             "mask_in_test",
@@ -587,9 +596,10 @@ register(Exercise(
         "two modes. In test mode, what does dropout do to x? In train mode, which units are "
         "kept, with what probability, and by how much must a kept one be scaled so that the "
         "expected output is x?",
-        "draw from rng = np.random.default_rng(dropout_param['seed']), so that the check can "
-        "repeat it; a unit is kept where rng.random(x.shape) >= p, then scaled by 1 / (1 − "
-        "p); a dropped one is 0.",
+        "draw from rng = np.random.default_rng(dropout_param['seed']) and keep a unit where "
+        "rng.random(x.shape) >= p. A kept unit, scaled by some factor c, contributes c · x "
+        "with probability 1 − p, a dropped one 0 with probability p: set the expected value "
+        "equal to x and solve for c.",
         "train: mask = (rng.random(x.shape) >= p) / (1 − p), out = x · mask, cache = "
         "(dropout_param, mask); test: out = x, mask None. See section 7, 'Dropout'.",
     ),
@@ -665,10 +675,179 @@ register(Exercise(
         "which gate is this? In train mode out = x · mask, the mask a constant drawn in the "
         "forward pass; in test mode out = x. What does multiplying by a constant do to the "
         "gradient on the way back?",
-        "the local derivative of x · mask with respect to x is the mask itself (0 for a "
-        "dropped unit, 1 / (1 − p) for a kept one), and 1 in test mode. The cache holds the "
-        "mask.",
+        "once drawn, the mask is a constant: out = x · mask is lesson 1's multiply gate with "
+        "one input fixed. What is its local derivative with respect to x? And that of test "
+        "mode's out = x? The cache holds what you need.",
         "param, mask = cache; dx = dout if mask is None (test mode) else dout · mask. See "
         "section 7, 'Dropout'.",
+    ),
+))
+
+
+# --- network_loss: a whole deep network by hand -------------------------------------------
+
+
+def _network_loss(kind: str, X, y, params, bn_params, dropout_param):
+    """network_loss, right (kind "right") or with one slip that `kind` names."""
+    L = sum(1 for k in params if k.startswith("W"))
+    p, seed = dropout_param["p"], dropout_param["seed"]
+    h, caches = X, []
+    for i in range(1, L):
+        a, fc = affine_forward(h, params[f"W{i}"], params[f"b{i}"])
+        a, bn = batchnorm_forward(a, params[f"gamma{i}"], params[f"beta{i}"],
+                                  bn_params[i - 1])
+        h, rc = relu_forward(a)
+        layer_seed = seed if kind == "one_mask" else [seed, i]
+        h, dc = dropout_forward(h, {"p": p, "mode": "train", "seed": layer_seed})
+        caches.append((fc, bn, rc, dc))
+    scores, fc_last = affine_forward(h, params[f"W{L}"], params[f"b{L}"])
+    loss, dscores = softmax_cross_entropy(scores, y)
+    grads: dict[str, np.ndarray] = {}
+    dh, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dscores, fc_last)
+    for i in range(L - 1, 0, -1):
+        fc, bn, rc, dc = caches[i - 1]
+        if kind == "one_cache":  # one variable for the layers' caches, overwritten
+            _, bn, rc, dc = caches[-1]
+        if kind != "no_dropout_backward":
+            dh = dropout_backward(dh, dc)
+        if kind == "bn_before_relu":
+            dh, dgamma, dbeta = batchnorm_backward(dh, bn)
+            da = relu_backward(dh, rc)
+        else:
+            if kind != "no_relu_backward":
+                dh = relu_backward(dh, rc)
+            da, dgamma, dbeta = batchnorm_backward(dh, bn)
+        if kind != "no_bn_grads":
+            grads[f"gamma{i}"], grads[f"beta{i}"] = dgamma, dbeta
+        dh, grads[f"W{i}"], grads[f"b{i}"] = affine_backward(da, fc)
+    return loss, grads
+
+
+def _variant_network_loss(kind: str):
+    """A wrong network_loss: `kind` names the slip."""
+    def compute(X, y, params, bn_params, dropout_param):
+        return _network_loss(kind, X, y, params, bn_params, dropout_param)
+    return compute
+
+
+def network_loss(X, y, params, bn_params, dropout_param):
+    """An L-layer network's loss and every parameter's gradient (lesson 6).
+
+    Hidden layer i is affine → batch norm (train mode, bn_params[i - 1]) → ReLU → dropout
+    (seed [dropout_param["seed"], i]); the last layer is affine → softmax cross-entropy.
+    Returns (loss, grads), grads with the keys of params.
+    """
+    return _network_loss("right", X, y, params, bn_params, dropout_param)
+
+
+def _network_case(rng: np.random.Generator, n: int, d: int, h: int, c: int, layers: int,
+                  p: float, running: bool) -> Case:
+    sizes = [d] + [h] * (layers - 1) + [c]
+    params: dict[str, np.ndarray] = {}
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
+        params[f"W{i}"] = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+        params[f"b{i}"] = rng.normal(0.0, 0.1, size=fan_out)
+        if i < layers:
+            params[f"gamma{i}"] = rng.uniform(0.5, 1.5, size=fan_out)
+            params[f"beta{i}"] = rng.normal(0.0, 0.3, size=fan_out)
+    bn_params: list[dict[str, Any]] = []
+    for _ in range(layers - 1):
+        bn: dict[str, Any] = {"mode": "train"}
+        if running:
+            bn["running_mean"] = rng.normal(0.0, 0.5, size=h)
+            bn["running_var"] = rng.uniform(0.5, 2.0, size=h)
+        bn_params.append(bn)
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, c, size=n)
+    dropout_param = {"p": p, "seed": int(rng.integers(1000))}
+    note = (f"{_shapes(X=X, y=y)}, {layers} layers {sizes}, dropout p={p:g} "
+            f"seed={dropout_param['seed']}")
+    return Case((X, y, params, bn_params, dropout_param), note)
+
+
+def _cases_network_loss(rng: np.random.Generator, hidden: bool) -> list[Case]:
+    # (N, D, H, C, layers, p, running averages given): every hidden layer has the same
+    # width H, so that a slip that mixes the layers up has the right shapes and is named
+    # by its values; two hidden layers or more, and p > 0, in the visible cases.
+    specs = [(6, 5, 4, 3, 3, 0.3, False), (5, 3, 4, 2, 4, 0.5, True)]
+    if hidden:
+        specs += [(8, 4, 5, 3, 3, float(rng.uniform(0.2, 0.6)), True),
+                  (4, 6, 3, 4, 2, 0.25, False),
+                  (7, 2, 6, 3, int(rng.integers(3, 5)), 0.4, True),
+                  (5, 4, 4, 3, 3, 0.0, False)]  # p = 0: nothing dropped
+    return [_network_case(rng, *spec) for spec in specs]
+
+
+register(Exercise(
+    id="network_loss",
+    lesson=LESSON,
+    reference=network_loss,
+    equivalents=(MLP,),
+    cases=_cases_network_loss,
+    outputs=("loss", "grads"),
+    mutable=(3, 4),  # the running averages in bn_params; a dropout_param used as scratch
+    seed=607,
+    mistakes=(
+        Mistake(
+            "one_cache",
+            _variant_network_loss("one_cache"),
+            "the hidden layers' backward passes all used the LAST hidden layer's batch norm, "
+            "ReLU and dropout caches: a cache variable overwritten by every layer of the "
+            "forward loop. Keep one entry per layer (append to a list in the forward loop) "
+            "and give layer i's backward pass layer i's caches.",
+        ),
+        Mistake(
+            "no_dropout_backward",
+            _variant_network_loss("no_dropout_backward"),
+            "the backward pass skips dropout: a unit dropped in the forward pass had no "
+            "effect on the loss, so its gradient must be 0, and a kept one was scaled. "
+            "Replay the forward pass's mask (its cache) on the way back, in every hidden "
+            "layer.",
+        ),
+        Mistake(
+            "one_mask",
+            _variant_network_loss("one_mask"),
+            "every hidden layer drew the same dropout mask: you passed the seed as it is to "
+            "each layer. Layer i draws its mask with the seed [seed, i] (the statement), as "
+            "the MLP does, so that each layer drops different units.",
+        ),
+        Mistake(
+            "no_bn_grads",
+            _variant_network_loss("no_bn_grads"),
+            "grads has no entries for batch norm's parameters: gamma{i} and beta{i} are "
+            "parameters like the weights, and grads needs a key for every key of params, "
+            "from each layer's batch norm backward pass.",
+        ),
+        Mistake(
+            "bn_before_relu",
+            _variant_network_loss("bn_before_relu"),
+            "inside a hidden layer the backward calls run in the wrong order: batch norm's "
+            "backward pass came before the ReLU's. The forward pass went affine → batch norm "
+            "→ ReLU → dropout, so the backward pass visits the same boxes in reverse.",
+        ),
+        Mistake(
+            "no_relu_backward",
+            _variant_network_loss("no_relu_backward"),
+            "the gradient went through the ReLUs unchanged: a unit that was off (its input "
+            "≤ 0) passes no gradient back. Each hidden layer's backward pass needs the ReLU's "
+            "backward step, with that layer's ReLU cache.",
+        ),
+    ),
+    hints=(
+        "draw one hidden layer as four boxes, affine → batch norm → ReLU → dropout, each "
+        "returning (out, cache). What must the forward loop keep so that the backward loop "
+        "can undo layer i? In which order does the backward loop visit the layers, and, "
+        "inside one layer, the four boxes?",
+        "forward: for i = 1 … L − 1, one entry per layer in a list of caches (affine, batch "
+        "norm, ReLU, dropout; dropout with seed [seed, i]); then the last affine layer and "
+        "softmax_cross_entropy. Backward: the last affine layer first, then for i = L − 1 "
+        "down to 1 that layer's boxes in reverse; batch norm's backward pass gives "
+        "gamma{i}'s and beta{i}'s gradients.",
+        "loss, dscores = softmax_cross_entropy(scores, y); dh, grads[f'W{L}'], "
+        "grads[f'b{L}'] = affine_backward(dscores, fc_last); then for i in range(L − 1, 0, "
+        "−1): fc, bn, rc, dc = caches[i − 1]; dh = dropout_backward(dh, dc); dh = "
+        "relu_backward(dh, rc); dh, grads[f'gamma{i}'], grads[f'beta{i}'] = "
+        "batchnorm_backward(dh, bn); dh, grads[f'W{i}'], grads[f'b{i}'] = "
+        "affine_backward(dh, fc). See section 8, 'A whole deep network by hand'.",
     ),
 ))
