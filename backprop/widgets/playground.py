@@ -41,7 +41,7 @@ import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from backprop import activations, layers, normalization, optim
 from backprop._style import BLUE, GREEN, PALE_BLUE, RED
@@ -472,7 +472,11 @@ class Playground(widgets.VBox):
         (self._raw,) = ax.plot([], [], color=PALE_BLUE, linewidth=0.8)
         (self._smooth,) = ax.plot([], [], color=BLUE, linewidth=1.8)
         ax.set_yscale("log")
-        ax.yaxis.set_minor_locator(NullLocator())  # fewer ticks to draw on every frame
+        # A loss usually spans less than two decades here: label 1, 2 and 5 of each decade
+        # (as plain numbers), or the axis would show 10⁰ alone. No minor ticks: fewer to draw.
+        ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.yaxis.set_minor_locator(NullLocator())
         ax.set_xlabel("step")
         ax.set_title("training loss, log scale (light: each step; dark: mean of 25)", y=1.01,
                      fontsize=10)

@@ -352,3 +352,17 @@ def test_an_unexpected_error_in_a_callback_is_shown_not_raised(monkeypatch):
     assert pg.error.startswith("unexpected RuntimeError: surprise")
     pg.reset_button.click()
     assert pg.error is None
+
+
+def test_the_loss_axis_is_labelled_within_one_decade():
+    """A loss between 0.2 and 0.7 gets labels such as 0.2, 0.5 (not 10⁰ alone)."""
+    pg = playground("moons")
+    for _ in range(5):
+        pg.frame()
+    ax = pg._ax_loss
+    ax.figure.canvas.draw()
+    low, high = ax.get_ylim()
+    labels = [t.get_text() for t in ax.get_yticklabels()
+              if t.get_text() and low <= t.get_position()[1] <= high]
+    assert len(labels) >= 2, (low, high, labels)
+    assert all("10^" not in label and "$" not in label for label in labels)
