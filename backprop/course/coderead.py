@@ -505,15 +505,11 @@ class Reader:
         self.scopes.pop()
 
     def _bind_def(self, name: str, function: bool = False) -> None:
-        is_global, _ = self._is_global_binding(name)
-        if is_global:
+        scope = self.scopes[-1]
+        if scope.kind == "module" or name in scope.declared_global:
             self.out.binds.add(name)
             if function:
                 self.out.defs.add(name)
-
-    def _is_global_binding(self, name: str) -> tuple[bool, None]:
-        scope = self.scopes[-1]
-        return (scope.kind == "module" or name in scope.declared_global), None
 
     def _comprehension(self, node: ast.AST, elements: list[ast.AST]) -> None:
         generators = node.generators  # type: ignore[attr-defined]

@@ -44,9 +44,11 @@ from backprop.course.notebooks import graded_cells
 __all__ = [
     "ReportRow",
     "SummaryRow",
+    "number_text",
     "report_rows",
     "spreadsheet_text",
     "summarize",
+    "write_csv",
     "write_report",
 ]
 
@@ -166,7 +168,7 @@ def summarize(rows: Iterable[ReportRow]) -> list[SummaryRow]:
 # ---------------------------------------------------------------------------------
 
 
-def _num(x: float) -> str:
+def number_text(x: float) -> str:
     """Format a score for CSV: 2 rather than 2.0, at most three decimals; "" for none yet."""
     return "" if math.isnan(x) else f"{round(x, 3):g}"
 
@@ -181,7 +183,7 @@ def spreadsheet_text(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[Any]]) -> None:
+def write_csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[Any]]) -> None:
     """Write a CSV; its text columns (all but `NUMBER_COLUMNS`) neutralised for spreadsheets.
 
     Rows end in LF. The writer is told CR LF so that it quotes every field holding a CR as
@@ -204,7 +206,7 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[Iterable[Any]
 
 def _similar_columns(found: tuple[float, str] | None) -> tuple[str, str]:
     """report.csv's similarity and similar_to: the highest score and whose; empty if none."""
-    return (_num(found[0]), found[1]) if found else ("", "")
+    return (number_text(found[0]), found[1]) if found else ("", "")
 
 
 def _hardest_first(summary: list[SummaryRow]) -> list[SummaryRow]:
@@ -252,8 +254,8 @@ def _html(summary: list[SummaryRow], lesson: str, png: Path) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in SUMMARY_COLUMNS)
     body = []
     for s in _hardest_first(summary):
-        cells = [s.lesson, s.exercise, s.grade_id, _num(s.max_score), str(s.students),
-                 _num(s.mean_score), _num(s.mean_fraction), s.top_mistake or "",
+        cells = [s.lesson, s.exercise, s.grade_id, number_text(s.max_score), str(s.students),
+                 number_text(s.mean_score), number_text(s.mean_fraction), s.top_mistake or "",
                  str(s.top_mistake_count), str(s.pending)]
         body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     title = html.escape(f"{lesson}: which exercises the class found hard")
@@ -303,13 +305,14 @@ def write_report(
     # Each answer's highest similarity score and with whom (empty without submissions):
     # `backprop-course similarity` shows the pairs side by side. No score depends on it.
     similar = best_matches(course, lesson)
-    _write_csv(files["report.csv"], REPORT_COLUMNS, (
-        (r.student, r.lesson, r.exercise, r.grade_id, "" if r.pending else _num(r.score),
-         _num(r.max_score), r.mistake or "", r.message,
+    write_csv(files["report.csv"], REPORT_COLUMNS, (
+        (r.student, r.lesson, r.exercise, r.grade_id, "" if r.pending else number_text(r.score),
+         number_text(r.max_score), r.mistake or "", r.message,
          *_similar_columns(similar.get((r.student, r.grade_id)))) for r in rows))
-    _write_csv(files["summary.csv"], SUMMARY_COLUMNS, (
-        (s.lesson, s.exercise, s.grade_id, _num(s.max_score), s.students, _num(s.mean_score),
-         _num(s.mean_fraction), s.top_mistake or "", s.top_mistake_count, s.pending)
+    write_csv(files["summary.csv"], SUMMARY_COLUMNS, (
+        (s.lesson, s.exercise, s.grade_id, number_text(s.max_score), s.students,
+         number_text(s.mean_score), number_text(s.mean_fraction), s.top_mistake or "",
+         s.top_mistake_count, s.pending)
         for s in summary))
     _plot(summary, lesson, files["summary.png"])
     files["summary.html"].write_text(_html(summary, lesson, files["summary.png"]),

@@ -20,7 +20,7 @@ decides. Submissions are read only through `backprop.course.submissions` (no lin
 followed, the size is capped), and only the answer cells of exercises are compared: quiz
 answers (`q1 = "c"`) and written answers are not code to compare. Student text (cell
 sources, student ids) reaches the page HTML-escaped and the CSV through
-`report._write_csv`, neutralised for spreadsheets.
+`report.write_csv`, neutralised for spreadsheets.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import nbformat
 from backprop import grading
 from backprop.course.folders import REPORTS, CourseError, release_notebook, source_notebook
 from backprop.course.notebooks import grade_id, graded_cells
-from backprop.course.report import _num, _write_csv
+from backprop.course.report import number_text, write_csv
 from backprop.course.submissions import SubmissionError, find_submissions, preflight
 from backprop.course.winnow import (
     MIN_FINGERPRINTS,
@@ -351,8 +351,8 @@ def write_similarity(
     dest.mkdir(parents=True, exist_ok=True)
     files = {"html": dest / f"similarity-{lesson}.html", "csv": dest / f"similarity-{lesson}.csv"}
     files["html"].write_text(_page(result), encoding="utf-8")
-    _write_csv(files["csv"], CSV_COLUMNS, (
-        (p.a.who, p.b.who, p.cell.exercise, "" if p.score is None else _num(p.score),
+    write_csv(files["csv"], CSV_COLUMNS, (
+        (p.a.who, p.b.who, p.cell.exercise, "" if p.score is None else number_text(p.score),
          "too short" if p.score is None else ("yes" if p.flagged else "no"))
         for p in result.pairs))
     flagged = [p for p in result.pairs if p.flagged]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 import stat
 import subprocess
@@ -147,4 +146,3 @@ def test_the_capstones_hidden_images_are_not_rows_of_the_bundled_digits():
     ex = grading.REGISTRY["train_capstone"]
     outputs = run(ex, ex.reference, case.args)  # (pred, params)
     assert ex.accept(case, tuple(outputs)) is None
-    assert os.environ.get("BACKPROP_NO_SUCH_VARIABLE") is None
